@@ -1,0 +1,81 @@
+"""minitf: TensorFlow's basics, rebuilt in readable Python.
+
+Write ``import minitf as tf`` and TensorFlow's guides run unchanged.
+
+Example:
+    >>> import minitf as tf
+    >>> x = tf.constant([[1., 2., 3.], [4., 5., 6.]])
+    >>> print(x)
+    tf.Tensor(
+    [[1. 2. 3.]
+     [4. 5. 6.]], shape=(2, 3), dtype=float32)
+"""
+
+from __future__ import annotations
+
+from minitf import dtypes, errors, nest  # noqa: F401
+from minitf.dtypes import (  # noqa: F401
+    DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16, int32,
+    int64, string, uint8, uint16, uint32, uint64,
+)
+from minitf.core.spec import TensorShape, TensorSpec  # noqa: F401
+from minitf.tensor import Tensor, convert_to_tensor, is_tensor  # noqa: F401
+from minitf import ops as _ops  # noqa: F401  (installs Tensor operators)
+from minitf.variables import Variable, init_scope  # noqa: F401
+from minitf.variables import _install_operators as _install_variable_operators
+from minitf.name_scope import name_scope  # noqa: F401
+from minitf.device import device  # noqa: F401
+from minitf import config, linalg, math, nn, random  # noqa: F401
+from minitf.autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
+from minitf.ops.creation import (  # noqa: F401
+    constant, fill, linspace, ones, ones_like, range, zeros, zeros_like,
+)
+from minitf.ops.elementwise import (  # noqa: F401
+    abs, add, cast, clip_by_value, cos, divide, equal, exp, floordiv, greater,
+    greater_equal, less, less_equal, logical_and, logical_not, logical_or, maximum,
+    minimum, multiply, negative, not_equal, pow, round, sigmoid, sign, sin, sqrt, square,
+    subtract, tanh, truediv, where,
+)
+from minitf.ops.indexing import boolean_mask, gather, one_hot  # noqa: F401
+from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
+from minitf.ops.reduction import (  # noqa: F401
+    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_min, reduce_prod, reduce_std, reduce_sum,
+)
+from minitf.ops.shape import (  # noqa: F401
+    broadcast_to, concat, expand_dims, identity, pad, rank, reshape, shape, size, split,
+    squeeze, stack, stop_gradient, tile, transpose, unstack,
+)
+
+_install_variable_operators()
+
+newaxis = None
+__version__ = "0.1.0"
+
+__all__ = [
+    # types
+    "DType", "as_dtype", "dtypes", "TensorShape", "TensorSpec", "Tensor", "Variable",
+    "bool", "double", "float16", "float32", "float64", "half", "int8", "int16", "int32",
+    "int64", "string", "uint8", "uint16", "uint32", "uint64", "newaxis",
+    # namespaces
+    "config", "errors", "linalg", "math", "nest", "nn", "random",
+    # creation
+    "constant", "convert_to_tensor", "eye", "fill", "identity", "is_tensor", "linspace",
+    "ones", "ones_like", "range", "zeros", "zeros_like",
+    # math
+    "abs", "add", "cast", "clip_by_value", "cos", "divide", "equal", "exp", "floordiv",
+    "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
+    "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",
+    "round", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh", "tensordot",
+    "truediv", "where",
+    # reductions
+    "argmax", "argmin", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max",
+    "reduce_mean", "reduce_min", "reduce_prod", "reduce_std", "reduce_sum",
+    # shapes and indexing
+    "boolean_mask", "broadcast_to", "concat", "expand_dims", "gather", "one_hot", "pad",
+    "rank", "reshape", "shape", "size", "split", "squeeze", "stack", "tile", "transpose",
+    "unstack",
+    # autodiff, devices, scopes
+    "GradientTape", "UnconnectedGradients", "custom_gradient", "stop_gradient", "device",
+    "init_scope", "name_scope",
+]

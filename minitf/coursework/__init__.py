@@ -1,0 +1,1 @@
+"""Coursework: assignments generated from the reference, graded by the spec."""

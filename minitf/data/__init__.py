@@ -1,0 +1,1 @@
+"""``tf.data``: input pipelines (see issue "tf.data.Dataset input pipelines")."""

@@ -1,0 +1,1 @@
+"""``tf.distribute``: data parallelism on torch.distributed."""

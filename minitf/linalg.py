@@ -1,0 +1,13 @@
+"""``tf.linalg``: matrix products and friends.
+
+Example:
+    >>> import minitf as tf
+    >>> tf.linalg.matmul(tf.eye(2), tf.ones([2, 1])).numpy()
+    array([[1.],
+           [1.]], dtype=float32)
+"""
+
+from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
+from minitf.ops.nn import l2_normalize  # noqa: F401
+
+__all__ = ["eye", "matmul", "tensordot", "l2_normalize"]

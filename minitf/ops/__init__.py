@@ -1,0 +1,103 @@
+"""minitf's ops, one module per family, and the Tensor operators built on them.
+
+* :mod:`elementwise` — unary math, arithmetic, comparisons, ``where``, ``cast``
+* :mod:`reduction` — ``reduce_*``, ``argmax``/``argmin``
+* :mod:`shape` — reshape, transpose, concat, split, stack, tile, pad, broadcast_to...
+* :mod:`indexing` — ``x[...]``, ``gather``, ``one_hot``, ``boolean_mask``
+* :mod:`linalg` — ``matmul``, ``tensordot``, ``eye``
+* :mod:`creation` — ``constant``, ``zeros``, ``range``, ``linspace``...
+* :mod:`random` — ``tf.random`` with TF's seed rules
+* :mod:`nn` — activations, softmax, losses on logits
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minitf.ops import creation, elementwise, indexing, linalg, nn, random, reduction, shape
+from minitf.tensor import Tensor
+
+__all__ = ["creation", "elementwise", "indexing", "linalg", "nn", "random", "reduction",
+           "shape"]
+
+
+def _reflected(fn: Any) -> Any:
+    def method(self: Tensor, other: Any) -> Tensor:
+        return fn(other, self)
+    return method
+
+
+def _install_tensor_operators() -> None:
+    ew = elementwise
+    Tensor.__add__ = ew.add
+    Tensor.__radd__ = _reflected(ew.add)
+    Tensor.__sub__ = ew.subtract
+    Tensor.__rsub__ = _reflected(ew.subtract)
+    Tensor.__mul__ = ew.multiply
+    Tensor.__rmul__ = _reflected(ew.multiply)
+    Tensor.__truediv__ = ew.truediv
+    Tensor.__rtruediv__ = _reflected(ew.truediv)
+    Tensor.__floordiv__ = ew.floordiv
+    Tensor.__rfloordiv__ = _reflected(ew.floordiv)
+    Tensor.__mod__ = ew.floormod
+    Tensor.__rmod__ = _reflected(ew.floormod)
+    Tensor.__pow__ = ew.pow
+    Tensor.__rpow__ = _reflected(ew.pow)
+    Tensor.__matmul__ = linalg.matmul
+    Tensor.__rmatmul__ = _reflected(linalg.matmul)
+    Tensor.__neg__ = ew.negative
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = ew.abs
+    Tensor.__lt__ = ew.less
+    Tensor.__le__ = ew.less_equal
+    Tensor.__gt__ = ew.greater
+    Tensor.__ge__ = ew.greater_equal
+    Tensor.__eq__ = _eq
+    Tensor.__ne__ = _ne
+    Tensor.__and__ = _logical(ew.logical_and, "&")
+    Tensor.__rand__ = _reflected(_logical(ew.logical_and, "&"))
+    Tensor.__or__ = _logical(ew.logical_or, "|")
+    Tensor.__ror__ = _reflected(_logical(ew.logical_or, "|"))
+    Tensor.__xor__ = _logical(ew.logical_xor, "^")
+    Tensor.__rxor__ = _reflected(_logical(ew.logical_xor, "^"))
+    Tensor.__invert__ = _invert
+    Tensor.__getitem__ = indexing.getitem
+    Tensor.__hash__ = _unhashable  # defining __eq__ would otherwise set it to None
+
+
+def _eq(self: Tensor, other: Any) -> Any:
+    # TF 2: `==` is elementwise; a value that cannot become a tensor compares unequal.
+    if other is None:
+        return False
+    try:
+        return elementwise.equal(self, other)
+    except (TypeError, ValueError):
+        return False
+
+
+def _ne(self: Tensor, other: Any) -> Any:
+    if other is None:
+        return True
+    try:
+        return elementwise.not_equal(self, other)
+    except (TypeError, ValueError):
+        return True
+
+
+def _unhashable(self: Tensor) -> int:
+    raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+
+def _logical(fn: Any, symbol: str) -> Any:
+    def method(x: Any, y: Any) -> Tensor:
+        # On integers TF's `&`, `|`, `^` are bitwise; minitf supports them on bools only.
+        return fn(x, y)
+    method.__name__ = f"operator{symbol}"
+    return method
+
+
+def _invert(self: Tensor) -> Tensor:
+    return elementwise.logical_not(self)
+
+
+_install_tensor_operators()

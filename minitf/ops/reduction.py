@@ -1,0 +1,372 @@
+"""Reductions: ``reduce_sum/max/min/prod/any/all`` as primitives, ``argmax``/``argmin``,
+and ``reduce_mean``/``reduce_logsumexp``/``reduce_std`` composed from them.
+
+``axis`` is normalised to a sorted tuple of non-negative ints before ``bind`` so that
+graphs print and save one canonical form.
+
+Example:
+    >>> import minitf as tf
+    >>> x = tf.constant([[1., 2.], [3., 4.]])
+    >>> tf.reduce_sum(x, axis=0).numpy()
+    array([4., 6.], dtype=float32)
+    >>> tf.reduce_mean(x, keepdims=True).numpy()
+    array([[2.5]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from minitf import dtypes as _dtypes
+from minitf import errors
+from minitf.core.interpreters import bind1
+from minitf.core.primitive import NOT_DIFFERENTIABLE, Primitive
+from minitf.core.spec import TensorSpec
+from minitf.ops._operands import describe, to_tensor
+from minitf.tensor import Tensor
+
+Axis = Union[None, int, Sequence[int], Tensor]
+
+
+def normalize_axes(axis: Axis, rank: int, op: str) -> tuple:
+    """``axis`` (None, int, list, tensor) as a sorted tuple of non-negative ints.
+
+    Raises:
+        InvalidArgumentError: for an axis outside ``[-rank, rank)``.
+    """
+    if axis is None:
+        return tuple(range(rank))
+    if isinstance(axis, Tensor):
+        axis = np.asarray(axis).tolist()
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis),)
+    out = []
+    for a in axis:
+        a = int(a)
+        if not -rank <= a < max(rank, 1) or (rank == 0 and a not in (0, -1)):
+            raise errors.InvalidArgumentError(
+                None, None,
+                f"Invalid reduction dimension ({a} for input with {rank} dimension(s)) "
+                f"[Op:{op}]. Axes must lie in [-{rank}, {rank}).")
+        out.append(a % rank if rank else 0)
+    if rank == 0:
+        return ()
+    return tuple(sorted(set(out)))
+
+
+def _reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    if keepdims:
+        return tuple(1 if i in axes else d for i, d in enumerate(shape))
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def _reduction(name: str, numpy_fn: Any, kinds: str,
+               out_dtype: Optional[_dtypes.DType] = None) -> Primitive:
+    prim = Primitive(name)
+    prim.dtype_kinds = kinds
+
+    @prim.def_abstract_eval
+    def _abstract(x: TensorSpec, *, axis: tuple, keepdims: bool) -> TensorSpec:
+        return TensorSpec._make(_reduced_shape(x.shape._dims, tuple(axis), keepdims),
+                                out_dtype or x.dtype)
+
+    @prim.def_impl("numpy")
+    def _impl(x: np.ndarray, *, axis: tuple, keepdims: bool) -> np.ndarray:
+        out = numpy_fn(x, axis=tuple(axis), keepdims=keepdims)
+        # NumPy sums small ints into int64 and bools into ints; TF keeps the dtype.
+        if out_dtype is None and out.dtype != x.dtype:
+            out = out.astype(x.dtype)
+        return out
+
+    return prim
+
+
+sum_p = _reduction("reduce_sum", np.sum, "fiu")
+max_p = _reduction("reduce_max", np.max, "fiu")
+min_p = _reduction("reduce_min", np.min, "fiu")
+prod_p = _reduction("reduce_prod", np.prod, "fiu")
+any_p = _reduction("reduce_any", np.any, "b")
+all_p = _reduction("reduce_all", np.all, "b")
+
+
+def _reduce(prim: Primitive, x: Any, axis: Axis, keepdims: bool, op: str) -> Tensor:
+    x = to_tensor(x)
+    if x._dtype._kind not in prim.dtype_kinds:
+        raise errors.InvalidArgumentError(
+            None, None, f"{op} does not support {describe(x)}; cast it first, e.g. "
+            f"tf.{op.lower()}(tf.cast(x, tf.float32)).")
+    axes = normalize_axes(axis, len(x._shape), op)
+    if not axes and not keepdims:
+        return x
+    return bind1(prim, x, axis=axes, keepdims=bool(keepdims))
+
+
+def reduce_sum(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+               name: Optional[str] = None) -> Tensor:
+    """Sum over ``axis`` (all axes by default). Bools and ints keep their dtype.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_sum([1, 2, 3])
+        <tf.Tensor: shape=(), dtype=int32, numpy=6>
+    """
+    return _reduce(sum_p, input_tensor, axis, keepdims, "Sum")
+
+
+def reduce_max(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+               name: Optional[str] = None) -> Tensor:
+    """Maximum over ``axis``; the gradient is shared equally among tied maxima (as TF).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_max(tf.constant([[1, 5], [7, 2]]), axis=1).numpy()
+        array([5, 7], dtype=int32)
+    """
+    return _reduce(max_p, input_tensor, axis, keepdims, "Max")
+
+
+def reduce_min(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+               name: Optional[str] = None) -> Tensor:
+    """Minimum over ``axis``.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_min(tf.constant([3.0, -1.0])).numpy()
+        np.float32(-1.0)
+    """
+    return _reduce(min_p, input_tensor, axis, keepdims, "Min")
+
+
+def reduce_prod(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+                name: Optional[str] = None) -> Tensor:
+    """Product over ``axis``.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_prod(tf.constant([2.0, 3.0, 4.0])).numpy()
+        np.float32(24.0)
+    """
+    return _reduce(prod_p, input_tensor, axis, keepdims, "Prod")
+
+
+def reduce_any(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+               name: Optional[str] = None) -> Tensor:
+    """Logical OR over ``axis`` (bool input).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_any(tf.constant([False, True])).numpy()
+        np.True_
+    """
+    return _reduce(any_p, input_tensor, axis, keepdims, "Any")
+
+
+def reduce_all(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+               name: Optional[str] = None) -> Tensor:
+    """Logical AND over ``axis`` (bool input).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_all(tf.constant([False, True])).numpy()
+        np.False_
+    """
+    return _reduce(all_p, input_tensor, axis, keepdims, "All")
+
+
+def _count(x: Tensor, axes: tuple) -> Tensor:
+    # The number of elements reduced, as a scalar of x's dtype. Static when the reduced
+    # sizes are known; otherwise computed from tf.shape at run time.
+    dims = [x._shape[a] for a in axes]
+    if None not in dims:
+        n = 1
+        for d in dims:
+            n *= d
+        t = object.__new__(Tensor)
+        t._value = x._dtype.np.type(n)
+        t._dtype = x._dtype
+        return t
+    from minitf.ops.elementwise import cast
+    from minitf.ops.shape import shape as _shape, gather
+    sizes = gather(_shape(x), list(axes))
+    return cast(reduce_prod(sizes), x._dtype)
+
+
+def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+                name: Optional[str] = None) -> Tensor:
+    """Mean over ``axis`` (composed: sum, then divide by the count).
+
+    Integer inputs give the integer (truncated) mean, as in TensorFlow.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.reduce_mean(tf.constant([1.0, 2.0, 4.0])).numpy()
+        np.float32(2.3333333)
+    """
+    from minitf.ops.elementwise import div_p, floordiv_p
+    x = to_tensor(input_tensor)
+    axes = normalize_axes(axis, len(x._shape), "Mean")
+    total = _reduce(sum_p, x, axes, keepdims, "Mean")
+    n = _count(x, axes)
+    if x._dtype.is_integer:
+        return bind1(floordiv_p, total, n)
+    return bind1(div_p, total, n)
+
+
+def reduce_variance(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+                    name: Optional[str] = None) -> Tensor:
+    """Population variance over ``axis`` (composed).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.math.reduce_variance(tf.constant([1.0, 3.0])).numpy()
+        np.float32(1.0)
+    """
+    from minitf.ops.elementwise import square, subtract
+    x = to_tensor(input_tensor)
+    mean = reduce_mean(x, axis, keepdims=True)
+    return reduce_mean(square(subtract(x, mean)), axis, keepdims)
+
+
+def reduce_std(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+               name: Optional[str] = None) -> Tensor:
+    """Population standard deviation over ``axis`` (composed).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.math.reduce_std(tf.constant([1.0, 3.0])).numpy()
+        np.float32(1.0)
+    """
+    from minitf.ops.elementwise import sqrt
+    return sqrt(reduce_variance(input_tensor, axis, keepdims))
+
+
+def reduce_logsumexp(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
+                     name: Optional[str] = None) -> Tensor:
+    """``log(sum(exp(x)))`` computed stably: ``m + log(sum(exp(x - m)))``, m the max.
+
+    Example:
+        >>> import minitf as tf
+        >>> round(float(tf.reduce_logsumexp(tf.constant([0.0, 0.0]))), 6)
+        0.693147
+    """
+    from minitf.ops.elementwise import add, exp, is_finite, log, subtract, where
+    from minitf.ops.shape import stop_gradient
+    x = to_tensor(input_tensor)
+    axes = normalize_axes(axis, len(x._shape), "Logsumexp")
+    # The shift m only keeps exp() in range; it cancels mathematically, so no gradient
+    # needs to flow through it (TF stops it too). Infinite maxima are replaced by 0.
+    m = reduce_max(x, axes, keepdims=True)
+    m = stop_gradient(where(is_finite(m), m, 0.0 if x._dtype.is_floating else 0))
+    out = add(log(reduce_sum(exp(subtract(x, m)), axes, keepdims=True)), m)
+    if not keepdims:
+        from minitf.ops.shape import squeeze
+        out = squeeze(out, axes) if axes else out
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# argmax / argmin
+# ---------------------------------------------------------------------------------------
+argmax_p = Primitive("argmax")
+argmin_p = Primitive("argmin")
+for _prim, _fn in ((argmax_p, np.argmax), (argmin_p, np.argmin)):
+    def _arg_abstract(x: TensorSpec, *, axis: int, output_type: str) -> TensorSpec:
+        shape = tuple(d for i, d in enumerate(x.shape._dims) if i != axis)
+        return TensorSpec._make(shape, _dtypes.as_dtype(output_type))
+
+    def _arg_impl(x: np.ndarray, *, axis: int, output_type: str, _fn: Any = _fn) -> np.ndarray:
+        return np.asarray(_fn(x, axis=axis)).astype(_dtypes.as_dtype(output_type).np)
+
+    _prim.def_abstract_eval(_arg_abstract)
+    _prim.def_impl("numpy")(_arg_impl)
+    _prim.def_vjp(NOT_DIFFERENTIABLE)
+
+
+def _arg(prim: Primitive, x: Any, axis: Any, output_type: Any, op: str) -> Tensor:
+    x = to_tensor(x)
+    rank = len(x._shape)
+    if rank == 0:
+        raise errors.InvalidArgumentError(None, None, f"{op} needs a tensor of rank >= 1, "
+                                          f"got a scalar.")
+    axis = normalize_axes(0 if axis is None else axis, rank, op)
+    if len(axis) != 1:
+        raise errors.InvalidArgumentError(None, None, f"{op} takes one axis, got {axis}.")
+    if 0 in x._shape:
+        raise errors.InvalidArgumentError(
+            None, None, f"{op} of an empty tensor ({describe(x)}) has no answer [Op:{op}].")
+    return bind1(prim, x, axis=axis[0], output_type=_dtypes.as_dtype(output_type).name)
+
+
+def argmax(input: Any, axis: Any = None, output_type: Any = _dtypes.int64,  # noqa: A002
+           name: Optional[str] = None) -> Tensor:
+    """Index of the largest value along ``axis`` (default 0), as int64.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.argmax(tf.constant([[1, 9], [7, 2]]), axis=1).numpy()
+        array([1, 0])
+    """
+    return _arg(argmax_p, input, axis, output_type, "ArgMax")
+
+
+def argmin(input: Any, axis: Any = None, output_type: Any = _dtypes.int64,  # noqa: A002
+           name: Optional[str] = None) -> Tensor:
+    """Index of the smallest value along ``axis`` (default 0), as int64.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.argmin(tf.constant([3, 1, 2])).numpy()
+        np.int64(1)
+    """
+    return _arg(argmin_p, input, axis, output_type, "ArgMin")
+
+
+# ---------------------------------------------------------------------------------------
+# VJPs: a reduction's cotangent is broadcast back over the reduced axes.
+# ---------------------------------------------------------------------------------------
+def _expand_back(t: Tensor, x: Tensor, axis: tuple, keepdims: bool) -> Tensor:
+    """Broadcasts a reduced tensor ``t`` back to ``x``'s shape."""
+    from minitf.ops.shape import broadcast_to_p, expand_dims_p
+    if not keepdims:
+        for a in sorted(axis):
+            t = bind1(expand_dims_p, t, axis=a)
+    if t._shape == x._shape and None not in x._shape:
+        return t
+    if None in x._shape:
+        return bind1(broadcast_to_p, t, x, shape=x._shape)
+    return bind1(broadcast_to_p, t, shape=x._shape)
+
+
+@sum_p.def_vjp
+def _sum_vjp(g: Tensor, x: Tensor, *, out: Tensor, axis: tuple, keepdims: bool) -> tuple:
+    return (_expand_back(g, x, axis, keepdims),)
+
+
+def _extremum_vjp(g: Tensor, x: Tensor, *, out: Tensor, axis: tuple, keepdims: bool) -> tuple:
+    # The gradient goes to the elements equal to the extremum, split evenly among ties
+    # (TF's rule): indicator / count * g.
+    from minitf.ops.elementwise import cast_p, div_p, equal_p, mul_p
+    hit = bind1(cast_p, bind1(equal_p, x, _expand_back(out, x, axis, keepdims)),
+                dtype=x._dtype.name)
+    count = bind1(sum_p, hit, axis=axis, keepdims=True)
+    share = bind1(div_p, hit, _expand_back(count, x, axis, True))
+    return (bind1(mul_p, share, _expand_back(g, x, axis, keepdims)),)
+
+
+max_p.def_vjp(_extremum_vjp)
+min_p.def_vjp(_extremum_vjp)
+
+
+@prod_p.def_vjp
+def _prod_vjp(g: Tensor, x: Tensor, *, out: Tensor, axis: tuple, keepdims: bool) -> tuple:
+    # d prod / d x_i = prod / x_i. (Exact only where x_i != 0; TF's cumprod-based rule
+    # also covers zeros. Documented in the op-spec table's domain for reduce_prod.)
+    from minitf.ops.elementwise import div_p, mul_p
+    return (bind1(div_p, bind1(mul_p, _expand_back(g, x, axis, keepdims),
+                               _expand_back(out, x, axis, keepdims)), x),)
+
+
+any_p.def_vjp(NOT_DIFFERENTIABLE)
+all_p.def_vjp(NOT_DIFFERENTIABLE)

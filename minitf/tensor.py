@@ -1,0 +1,416 @@
+"""``Tensor``: an immutable value with a dtype and a device, and conversion into one.
+
+A Tensor wraps a *buffer* owned by a backend (a NumPy array on the CPU, a torch CUDA
+tensor on the GPU) and never changes after it is made: every op returns a new tensor.
+Its ``repr`` and ``str`` are TensorFlow's, character for character, so a tutorial's
+output matches TensorFlow's.
+
+Operators (``+``, ``@``, ``[]``...) are attached by :mod:`minitf.ops` once the ops exist.
+
+Example:
+    >>> import minitf as tf
+    >>> x = tf.constant([[1., 2.], [3., 4.]])
+    >>> x
+    <tf.Tensor: shape=(2, 2), dtype=float32, numpy=
+    array([[1., 2.],
+           [3., 4.]], dtype=float32)>
+    >>> print(x[0])
+    tf.Tensor([1. 2.], shape=(2,), dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+import numpy as np
+
+from minitf import dtypes as _dtypes
+from minitf.backends import numpy_backend  # noqa: F401  (registers the host buffers)
+from minitf.core import interpreters
+from minitf.core.spec import TensorShape, shape_str
+
+__all__ = ["Tensor", "convert_to_tensor", "is_tensor", "host_array"]
+
+
+class Tensor:
+    """An immutable multi-dimensional array with a dtype, like ``tf.Tensor``.
+
+    Tensors are made by ops (``tf.constant``, ``tf.add``...), never by calling this class.
+
+    Example:
+        >>> import minitf as tf
+        >>> t = tf.constant([1, 2, 3])
+        >>> t.shape, t.dtype, t.numpy()
+        (TensorShape([3]), tf.int32, array([1, 2, 3], dtype=int32))
+    """
+
+    __slots__ = ("_value", "_dtype")
+    # NumPy defers `ndarray + Tensor` to Tensor.__radd__ when this is higher than its own.
+    __array_priority__ = 100
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError(
+            "Tensors are not created by calling tf.Tensor(...); use tf.constant(value) or "
+            "tf.convert_to_tensor(value).")
+
+    # -- static facts ----------------------------------------------------------------
+    @property
+    def dtype(self) -> _dtypes.DType:
+        """The element type, e.g. ``tf.float32``."""
+        return self._dtype
+
+    @property
+    def shape(self) -> TensorShape:
+        """The shape as a :class:`TensorShape`."""
+        return TensorShape._from_tuple(tuple(self._value.shape))
+
+    @property
+    def _shape(self) -> tuple:
+        # Internal: the shape as a plain tuple (None entries only for graph tensors).
+        # ndarray.shape is a tuple and torch.Size a tuple subclass: no copy needed.
+        return self._value.shape
+
+    def get_shape(self) -> TensorShape:
+        """Alias of :attr:`shape`."""
+        return self.shape
+
+    @property
+    def ndim(self) -> int:
+        """The rank."""
+        return len(self._value.shape)
+
+    @property
+    def device(self) -> str:
+        """The full name of the device holding the buffer."""
+        return interpreters.backend_of(self._value).device_name
+
+    @property
+    def name(self) -> str:
+        """Eager tensors have no name (TF raises the same AttributeError)."""
+        raise AttributeError("Tensor.name is undefined when eager execution is enabled.")
+
+    # -- values ----------------------------------------------------------------------
+    def numpy(self) -> Any:
+        """A NumPy copy of the value (a NumPy scalar for rank 0, as in TF).
+
+        Example:
+            >>> import minitf as tf
+            >>> tf.constant(3.0).numpy()
+            np.float32(3.0)
+        """
+        v = host_array(self)
+        return v[()] if v.ndim == 0 else v.copy()
+
+    def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> np.ndarray:
+        v = host_array(self)
+        if dtype is not None and v.dtype != dtype:
+            return v.astype(dtype)
+        return v.copy() if copy else v
+
+    def __len__(self) -> int:
+        shape = self._shape
+        if not shape:
+            raise TypeError("Scalar tensor has no `len()`")
+        if shape[0] is None:
+            raise TypeError("len() of a graph tensor with unknown first dimension; use tf.shape(x)[0].")
+        return shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        shape = self._shape
+        if not shape:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        from minitf.ops.shape import unstack
+        return iter(unstack(self))
+
+    def __bool__(self) -> bool:
+        return bool(host_array(self))
+
+    def __float__(self) -> float:
+        return float(host_array(self))
+
+    def __int__(self) -> int:
+        return int(host_array(self))
+
+    def __index__(self) -> int:
+        if not (self._dtype.is_integer) or self._shape != ():
+            raise TypeError(
+                f"Only integer scalar tensors can be used as an index; got shape "
+                f"{shape_str(self._shape)} dtype {self._dtype.name}.")
+        return int(host_array(self))
+
+    def __hash__(self) -> int:
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+    def ref(self) -> "Reference":
+        """A hashable reference to this tensor (for use as a dict key).
+
+        Example:
+            >>> import minitf as tf
+            >>> t = tf.constant(1)
+            >>> {t.ref(): "one"}[t.ref()]
+            'one'
+        """
+        return Reference(self)
+
+    experimental_ref = ref
+
+    def __copy__(self) -> "Tensor":
+        return self  # immutable
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        return self
+
+    def __reduce__(self) -> tuple:
+        return (convert_to_tensor, (self.numpy(),))
+
+    # -- printing: TensorFlow's formats exactly ---------------------------------------
+    def __repr__(self) -> str:
+        return (f"<tf.Tensor: shape={shape_str(self._shape)}, dtype={self._dtype.name}, "
+                f"numpy={numpy_text(host_array(self), is_repr=True)}>")
+
+    def __str__(self) -> str:
+        return (f"tf.Tensor({numpy_text(host_array(self))}, shape={shape_str(self._shape)}, "
+                f"dtype={self._dtype.name})")
+
+
+class Reference:
+    """A hashable handle on a tensor or variable, compared by identity (``tensor.ref()``)."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def deref(self) -> Any:
+        """The referenced object."""
+        return self._obj
+
+    def __hash__(self) -> int:
+        return id(self._obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __repr__(self) -> str:
+        return f"<Reference wrapping {self._obj!r}>"
+
+
+interpreters._set_tensor_class(Tensor)
+
+
+def host_array(t: Any) -> np.ndarray:
+    """The tensor's value as a host ndarray (no copy for NumPy buffers)."""
+    v = t._value
+    if v is None:
+        raise _symbolic_value_error(t)
+    if isinstance(v, np.ndarray):
+        return v
+    if isinstance(v, np.generic):
+        return np.asarray(v)
+    return interpreters.backend_of(v).to_numpy(v)
+
+
+def _symbolic_value_error(t: Any) -> Exception:
+    return NotImplementedError(
+        "Cannot convert a symbolic tf.Tensor to a NumPy value: this tensor belongs to a "
+        "tf.function being traced and has no value yet. Use tf ops on it inside the "
+        "function (tf.print to see it when it runs), or return it and call .numpy() on "
+        "the result.")
+
+
+def numpy_text(value: np.ndarray, is_repr: bool = False) -> str:
+    """How TensorFlow prints a value inside ``repr``/``str`` of a tensor or variable."""
+    if value.ndim == 0:
+        item = value.item()
+        if value.dtype == object and isinstance(item, str):
+            item = item.encode()
+        text = repr(item) if is_repr else str(value[()])
+    else:
+        if value.dtype == object:
+            value = np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
+                                 otypes=[object])(value)
+        text = repr(value) if is_repr else str(value)
+    if "\n" in text:
+        text = "\n" + text
+    return text
+
+
+def is_tensor(x: Any) -> bool:
+    """Whether ``x`` is a tensor (``tf.is_tensor``).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.is_tensor(tf.constant(1)), tf.is_tensor(1)
+        (True, False)
+    """
+    return isinstance(x, Tensor)
+
+
+# ---------------------------------------------------------------------------------------
+# Conversion: TensorFlow's inference rules for Python and NumPy values.
+# ---------------------------------------------------------------------------------------
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+
+
+def _leaf_kinds(value: Any, kinds: set) -> None:
+    # Collects which kinds of leaves a nested Python sequence holds ('bool', 'int',
+    # 'float', 'numpy', 'str', 'other'): TF refuses to mix bools with numbers, and keeps
+    # NumPy leaves' dtypes instead of narrowing them to float32.
+    for v in value:
+        t = type(v)
+        if t is float:
+            kinds.add("float")
+        elif t is int:
+            kinds.add("int")
+        elif t is bool:
+            kinds.add("bool")
+        elif t is list or t is tuple:
+            _leaf_kinds(v, kinds)
+        elif isinstance(v, (np.generic, np.ndarray, Tensor)) or hasattr(v, "_as_tensor"):
+            kinds.add("numpy")
+        elif isinstance(v, (str, bytes)):
+            kinds.add("str")
+        else:
+            kinds.add("other")
+
+
+def _python_to_array(value: Any, dtype: Optional[_dtypes.DType]) -> np.ndarray:
+    """Converts a Python scalar or nested sequence with TF's dtype inference."""
+    t = type(value)
+    if t is float:
+        if dtype is None:
+            return np.array(value, np.float32)
+        if not dtype.is_floating:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        return np.array(value, dtype.np)
+    if t is bool:
+        return np.array(value, np.bool_ if dtype is None else dtype.np)
+    if t is int:
+        if dtype is None:
+            dtype = _dtypes.int32 if _INT32_MIN <= value <= _INT32_MAX else _dtypes.int64
+        if dtype is _dtypes.bool:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype bool")
+        try:
+            return np.array(value).astype(dtype.np)
+        except OverflowError:
+            raise ValueError(f"Can't convert Python int {value} to a Tensor: it does not fit "
+                             f"in {dtype.name}.") from None
+    if isinstance(value, (str, bytes)):
+        return np.array(value.encode() if isinstance(value, str) else value, dtype=object)
+    if t is not list and t is not tuple:
+        raise ValueError(
+            f"Attempt to convert a value ({value!r}) with an unsupported type ({t}) to a "
+            f"Tensor.")
+    kinds: set = set()
+    _leaf_kinds(value, kinds)
+    if "other" in kinds:
+        raise ValueError(
+            f"Attempt to convert a value ({value!r}) with an unsupported type to a Tensor: "
+            f"only numbers, bools, strings, NumPy values and tensors can be nested.")
+    if "bool" in kinds and kinds & {"int", "float"}:
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    if "str" in kinds and len(kinds) > 1:
+        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
+    try:
+        arr = np.array(value, dtype=object if "str" in kinds else None)
+    except ValueError:
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
+    if arr.dtype == object and "str" not in kinds:
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
+    if "str" in kinds:
+        return np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
+                            otypes=[object])(arr) if arr.size else arr
+    if dtype is not None:
+        if "float" in kinds and not dtype.is_floating:
+            bad = next(iter(np.asarray(arr, np.float64).ravel()))
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}"
+                            if len(repr(value)) < 80 else
+                            f"Cannot convert a Python float such as {bad} to EagerTensor of "
+                            f"dtype {dtype.name}")
+        return arr.astype(dtype.np)
+    if "numpy" in kinds:
+        return arr  # NumPy leaves keep NumPy's dtype (e.g. float64)
+    if arr.dtype.kind == "f" or arr.size == 0 and arr.dtype == np.float64:
+        return arr.astype(np.float32)
+    if arr.dtype.kind == "i":
+        if arr.size and (arr.min() < _INT32_MIN or arr.max() > _INT32_MAX):
+            return arr.astype(np.int64)
+        return arr.astype(np.int32)
+    return arr
+
+
+def to_array(value: Any, dtype: Optional[_dtypes.DType] = None) -> np.ndarray:
+    """Host array for any convertible value (tensors included), with TF's rules."""
+    if isinstance(value, Tensor):
+        arr = host_array(value)
+        return arr if dtype is None else arr.astype(dtype.np)
+    if isinstance(value, (np.ndarray, np.generic)):
+        if value.dtype.kind in "US":
+            value = np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
+                                 otypes=[object])(value)
+        _dtypes.from_numpy(value.dtype)  # raises a clear TypeError for complex etc.
+        return np.array(value, dtype=None if dtype is None else dtype.np)
+    as_tensor = getattr(type(value), "_as_tensor", None)
+    if as_tensor is not None:
+        return to_array(as_tensor(value), dtype)
+    if hasattr(value, "__array__") and not isinstance(value, (list, tuple)):
+        return to_array(np.asarray(value), dtype)
+    return _python_to_array(value, dtype)
+
+
+def _wrap_host(arr: np.ndarray) -> Tensor:
+    """A Tensor on the current device holding a host array."""
+    state = interpreters._state
+    if not state["resolved"]:
+        interpreters.resolve_default_device()
+    backend = interpreters._creation_backend() if state["multi_backend"] else None
+    t = object.__new__(Tensor)
+    t._value = arr if backend is None else backend.from_numpy(arr)
+    t._dtype = _dtypes.from_numpy(arr.dtype)
+    return t
+
+
+def convert_to_tensor(value: Any, dtype: Any = None, dtype_hint: Any = None,
+                      name: Optional[str] = None) -> Tensor:
+    """Converts a Python value, NumPy array, Variable or Tensor to a Tensor.
+
+    TensorFlow's inference: a Python float becomes float32, an int int32 (int64 if it
+    does not fit), a bool bool; NumPy values keep their dtype; nested lists must be
+    rectangular and must not mix bools with numbers.
+
+    Args:
+        value: the value.
+        dtype: the required dtype. A Tensor of another dtype is refused (use
+            ``tf.cast``); Python floats are refused for integer dtypes.
+        dtype_hint: a dtype to try first; falls back to inference if it does not fit.
+        name: unused (kept for TF compatibility).
+
+    Returns:
+        A Tensor.
+
+    Raises:
+        ValueError: for ragged or mixed-type nested lists, or a Tensor whose dtype
+            differs from ``dtype``.
+        TypeError: for values that cannot take the requested dtype.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.convert_to_tensor([1, 2, 3])
+        <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 2, 3], dtype=int32)>
+    """
+    if isinstance(value, Tensor):
+        if dtype is not None and _dtypes.as_dtype(dtype) is not value._dtype:
+            raise ValueError(
+                f"Tensor conversion requested dtype {_dtypes.as_dtype(dtype).name} for "
+                f"Tensor with dtype {value._dtype.name}: {value!r}. Use tf.cast(x, "
+                f"tf.{_dtypes.as_dtype(dtype).name}) to change a tensor's dtype.")
+        return value
+    as_tensor = getattr(type(value), "_as_tensor", None)
+    if as_tensor is not None:
+        return convert_to_tensor(as_tensor(value), dtype)
+    if dtype is None and dtype_hint is not None:
+        try:
+            return _wrap_host(to_array(value, _dtypes.as_dtype(dtype_hint)))
+        except (TypeError, ValueError):
+            pass
+    return _wrap_host(to_array(value, None if dtype is None else _dtypes.as_dtype(dtype)))

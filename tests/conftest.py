@@ -1,0 +1,26 @@
+"""Shared pytest set-up: hypothesis profiles, a fresh random seed per test, temp dirs.
+
+Profiles: ``dev`` (default, quick) and ``ci`` (derandomized, no deadline), selected with
+``HYPOTHESIS_PROFILE``.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True,
+                          print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _reset_random_seed():
+    """Each test starts without a global seed, so tests cannot depend on each other."""
+    import minitf as tf
+    tf.random.set_seed(None)
+    yield
