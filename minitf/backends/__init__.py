@@ -5,3 +5,10 @@
   primitives run as Triton kernels from :mod:`minitf.kernels`. Imported only when a GPU
   is used, so ``import minitf`` never imports torch or triton.
 """
+
+# The hot paths: primitives the Triton backend must run as kernels (not through torch).
+# tests/test_registry.py checks that each has a "triton" implementation.
+HOT_PATH = (
+    "add", "sub", "mul", "div", "neg", "exp", "log", "sqrt", "tanh", "sigmoid", "max", "min",
+    "select", "reduce_sum", "reduce_max", "softmax", "log_softmax", "matmul",
+)

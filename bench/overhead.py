@@ -1,0 +1,67 @@
+"""Per-call overhead of small workloads: minitf against NumPy and torch (CPU), one run.
+
+Run: ``.venv/bin/python bench/overhead.py``. Prints one table of median times per call
+and minitf's ratio to each baseline. Never used as a test (timings vary by machine).
+
+Each case is a function returning ``{label: zero-argument callable}``; add a case by
+appending it to ``CASES``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import timeit
+from typing import Callable
+
+import numpy as np
+
+import minitf as tf
+
+
+def _median_us(fn: Callable[[], object], number: int) -> float:
+    fn()  # warm up (first-call costs, caches)
+    runs = timeit.repeat(fn, number=number, repeat=7)
+    return statistics.median(runs) / number * 1e6
+
+
+def case_add_3() -> dict:
+    """``a + b`` on 3-element float32 tensors."""
+    import torch
+    a, b = tf.constant([1.0, 2.0, 3.0]), tf.constant([4.0, 5.0, 6.0])
+    na, nb = a.numpy(), b.numpy()
+    ta, tb = torch.from_numpy(na), torch.from_numpy(nb)
+    return {"minitf": lambda: a + b, "numpy": lambda: na + nb, "torch": lambda: ta + tb}
+
+
+def case_matmul_64() -> dict:
+    """64×64 float32 matmul."""
+    import torch
+    rng = np.random.default_rng(0)
+    na = rng.standard_normal((64, 64)).astype(np.float32)
+    a = tf.constant(na)
+    ta = torch.from_numpy(na)
+    return {"minitf": lambda: a @ a, "numpy": lambda: na @ na, "torch": lambda: ta @ ta}
+
+
+CASES: list[tuple[str, Callable[[], dict], int]] = [
+    ("a + b (3 x float32)", case_add_3, 20000),
+    ("matmul 64x64 float32", case_matmul_64, 5000),
+]
+
+
+def main() -> None:
+    rows = []
+    for title, make, number in CASES:
+        times = {label: _median_us(fn, number) for label, fn in make().items()}
+        rows.append((title, times))
+    print(f"{'case':34s} {'minitf µs':>10s} {'numpy µs':>10s} {'torch µs':>10s} "
+          f"{'/numpy':>7s} {'/torch':>7s}")
+    for title, t in rows:
+        m = t["minitf"]
+        cells = [f"{t.get(k, float('nan')):10.2f}" for k in ("minitf", "numpy", "torch")]
+        ratios = [f"{m / t[k]:7.2f}" if k in t else f"{'-':>7s}" for k in ("numpy", "torch")]
+        print(f"{title:34s} {' '.join(cells)} {' '.join(ratios)}")
+
+
+if __name__ == "__main__":
+    main()
