@@ -25,13 +25,13 @@ from minitf.variables import Variable, init_scope  # noqa: F401
 from minitf.variables import _install_operators as _install_variable_operators
 from minitf.name_scope import name_scope  # noqa: F401
 from minitf.device import device  # noqa: F401
-from minitf import config, linalg, math, nn, random  # noqa: F401
+from minitf import config, linalg, math, nn, random, train  # noqa: F401
 from minitf.autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.ops.creation import (  # noqa: F401
     constant, fill, linspace, ones, ones_like, range, zeros, zeros_like,
 )
 from minitf.ops.elementwise import (  # noqa: F401
-    abs, add, cast, clip_by_value, cos, divide, equal, exp, floordiv, greater,
+    abs, add, cast, clip_by_value, cos, divide, equal, exp, floor, floordiv, greater,
     greater_equal, less, less_equal, logical_and, logical_not, logical_or, maximum,
     minimum, multiply, negative, not_equal, pow, round, sigmoid, sign, sin, sqrt, square,
     subtract, tanh, truediv, where,
@@ -58,12 +58,13 @@ __all__ = [
     "bool", "double", "float16", "float32", "float64", "half", "int8", "int16", "int32",
     "int64", "string", "uint8", "uint16", "uint32", "uint64", "newaxis",
     # namespaces
-    "config", "errors", "linalg", "math", "nest", "nn", "random",
+    "config", "errors", "linalg", "math", "nest", "nn", "random", "train",
     # creation
     "constant", "convert_to_tensor", "eye", "fill", "identity", "is_tensor", "linspace",
     "ones", "ones_like", "range", "zeros", "zeros_like",
     # math
-    "abs", "add", "cast", "clip_by_value", "cos", "divide", "equal", "exp", "floordiv",
+    "abs", "add", "cast", "clip_by_value", "cos", "divide", "equal", "exp", "floor",
+    "floordiv",
     "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
     "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",
     "round", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh", "tensordot",
