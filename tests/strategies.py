@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 from hypothesis import strategies as st
@@ -64,6 +64,7 @@ def arrays(dtype: tf.DType, shape: Sequence[int], *, low: float = -10.0, high: f
         width = 32 if dtype in (tf.float32, tf.float16) else 64
         if dtype == tf.float16:
             width = 16
+        low, high = _representable(low, high, np.dtype(f"float{width}"))
         elements = st.floats(low, high, allow_nan=False, allow_infinity=False, width=width)
         if not allow_zero:
             elements = elements.filter(lambda v: abs(v) > 1e-2)
@@ -78,6 +79,16 @@ def arrays(dtype: tf.DType, shape: Sequence[int], *, low: float = -10.0, high: f
     return hnp.arrays(np_dtype, tuple(shape), elements=elements)
 
 
+def _representable(low: float, high: float, np_dtype: np.dtype) -> tuple[float, float]:
+    """The bounds rounded inward to values the float type holds (hypothesis insists)."""
+    lo, hi = np_dtype.type(low), np_dtype.type(high)
+    if lo < low:
+        lo = np.nextafter(lo, np_dtype.type(np.inf))
+    if hi > high:
+        hi = np.nextafter(hi, np_dtype.type(-np.inf))
+    return float(lo), float(hi)
+
+
 @st.composite
 def tensors(draw: st.DrawFn, dtype: Optional[tf.DType] = None, shape: Optional[tuple] = None,
             **kwargs: float) -> np.ndarray:
@@ -85,3 +96,54 @@ def tensors(draw: st.DrawFn, dtype: Optional[tf.DType] = None, shape: Optional[t
     dtype = dtype if dtype is not None else draw(dtypes())
     shape = shape if shape is not None else draw(shapes())
     return draw(arrays(dtype, shape, **kwargs))
+
+
+def shape_tuples(num_shapes: int, *, broadcast: bool, min_dims: int = 0, max_dims: int = 3,
+                 min_side: int = 0, max_side: int = 4) -> st.SearchStrategy:
+    """``num_shapes`` shapes for one op's arguments: mutually broadcastable, or all equal.
+
+    Broadcastable shapes keep at least ``min_dims`` dimensions in every shape, so an op
+    that needs a rank (an axis argument) gets it in each operand.
+    """
+    if num_shapes == 1 or not broadcast:
+        return shapes(min_dims, max_dims, min_side, max_side).map(lambda s: (s,) * num_shapes)
+    return hnp.mutually_broadcastable_shapes(
+        num_shapes=num_shapes, min_dims=min_dims, max_dims=max_dims, min_side=min_side,
+        max_side=max_side).map(lambda bs: tuple(bs.input_shapes)).filter(
+        lambda ss: all(len(s) >= min_dims for s in ss))
+
+
+@st.composite
+def batch_broadcast_matmul_shapes(draw: st.DrawFn, max_side: int = 4) -> tuple:
+    """Shapes ``(b1, m, k)`` and ``(b2, m2..)`` whose batch dims broadcast (one may be 1
+    or missing), as ``tf.matmul`` accepts."""
+    b = draw(st.integers(1, 3))
+    m, k, n = (draw(st.integers(1, max_side)) for _ in range(3))
+    ba = draw(st.sampled_from([(b,), (1,), ()]))
+    bb = draw(st.sampled_from([(b,), (1,)] if ba == () else [(b,), (1,), ()]))
+    return ba + (m, k), bb + (k, n)
+
+
+def shapes_where(predicate: "Callable[[tuple], bool]", min_dims: int = 1,
+                 max_dims: int = 3) -> st.SearchStrategy:
+    """One-argument shape tuples ``(shape,)`` that satisfy ``predicate`` (e.g. an even
+    first dimension for ``tf.split(x, 2)``)."""
+    return shapes(min_dims, max_dims).filter(predicate).map(lambda s: (s,))
+
+
+def concat_shapes() -> st.SearchStrategy:
+    """Two shapes equal except in their first dimension (for ``concat(axis=0)``)."""
+    return st.tuples(shapes(min_dims=1), st.integers(0, 3)).map(
+        lambda p: (p[0], (p[1],) + p[0][1:]))
+
+
+@st.composite
+def operand_and_bounds_shapes(draw: st.DrawFn) -> tuple:
+    """A shape and two shapes that broadcast *to* it (bounds for ``clip_by_value``)."""
+    s = draw(shapes())
+
+    def bound() -> tuple:
+        keep = draw(st.integers(0, len(s)))
+        tail = s[len(s) - keep:]
+        return tuple(1 if draw(st.booleans()) else d for d in tail)
+    return s, bound(), bound()

@@ -25,9 +25,9 @@ import numpy as np
 from minitf import dtypes as _dtypes
 from minitf import errors
 from minitf.core.interpreters import EAGER, _DTYPE_OF_BUFFER_DTYPE as _DTYPE_OF
-from minitf.core.interpreters import _context, _state, bind1
+from minitf.core.interpreters import _context, _explain_failure, _state, bind1
 from minitf.core.primitive import NOT_DIFFERENTIABLE, Primitive
-from minitf.core.spec import TensorSpec
+from minitf.core.spec import TensorShape, TensorSpec
 from minitf.ops._operands import binary_operands, broadcast_shapes, describe, to_tensor
 from minitf.tensor import Tensor
 
@@ -106,7 +106,10 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
         dtype = x._dtype
         if (dtype is y._dtype and xv.shape == yv.shape and dtype._kind in prim.dtype_kinds
                 and _context.get() is EAGER and not _state["multi_backend"]):
-            value = prim.impls["numpy"](xv, yv)
+            try:
+                value = prim.impls["numpy"](xv, yv)
+            except (AttributeError, KeyError, TypeError, ValueError) as e:
+                raise _explain_failure(prim, (x, y), {}, e) from e
             out = _new(Tensor)
             out._value = value
             out._dtype = _DTYPE_OF[value.dtype]
@@ -136,8 +139,10 @@ def correctly_rounded(fn: Callable) -> Callable:
     return run
 
 
-neg_p = _unary("neg", np.negative, NUMERIC)
-abs_p = _unary("abs", np.abs, NUMERIC)
+# TF's Neg and Abs take floats and signed integers only: -x of a uint8 has no answer.
+SIGNED = "fi"
+neg_p = _unary("neg", np.negative, SIGNED)
+abs_p = _unary("abs", np.abs, SIGNED)
 sign_p = _unary("sign", np.sign, NUMERIC)
 exp_p = _unary("exp", correctly_rounded(np.exp))
 log_p = _unary("log", correctly_rounded(np.log))
@@ -404,13 +409,38 @@ def _scalar_fast(ufunc: Callable, operator_fn: Callable) -> Callable:
     return impl
 
 
+def _checked_int_division(impl: Callable, op: str) -> Callable:
+    """``impl`` refusing integer division by zero, as TF does (NumPy returns 0)."""
+    def checked(x: Any, y: Any) -> Any:
+        if y.dtype.kind in "iu" and not y.all():
+            raise errors.InvalidArgumentError(
+                None, None, f"Integer division by zero [Op:{op}]. Make sure the divisor has "
+                f"no zeros (e.g. tf.where(y == 0, 1, y)) or divide floats instead.")
+        return impl(x, y)
+    checked.__name__ = impl.__name__
+    return checked
+
+
+def _checked_int_power(impl: Callable) -> Callable:
+    """``impl`` refusing negative integer exponents of integers, as TF does."""
+    def checked(x: Any, y: Any) -> Any:
+        if y.dtype.kind == "i" and (y < 0).any():
+            raise errors.InvalidArgumentError(
+                None, None, "Integers to negative integer powers are not allowed [Op:Pow]. "
+                "Cast the base to a float first: tf.pow(tf.cast(x, tf.float32), y).")
+        return impl(x, y)
+    checked.__name__ = impl.__name__
+    return checked
+
+
 add_p = _binary("add", _scalar_fast(np.add, operator.add), ANY)
 sub_p = _binary("sub", _scalar_fast(np.subtract, operator.sub))
 mul_p = _binary("mul", _scalar_fast(np.multiply, operator.mul), ANY)
 div_p = _binary("div", _scalar_fast(np.true_divide, operator.truediv), FLOAT)
-floordiv_p = _binary("floordiv", _scalar_fast(np.floor_divide, operator.floordiv))
-mod_p = _binary("mod", _scalar_fast(np.mod, operator.mod))
-pow_p = _binary("pow", _scalar_fast(np.power, operator.pow))
+floordiv_p = _binary("floordiv", _checked_int_division(
+    _scalar_fast(np.floor_divide, operator.floordiv), "FloorDiv"))
+mod_p = _binary("mod", _checked_int_division(_scalar_fast(np.mod, operator.mod), "FloorMod"))
+pow_p = _binary("pow", _checked_int_power(_scalar_fast(np.power, operator.pow)))
 maximum_p = _binary("max", np.maximum)
 minimum_p = _binary("min", np.minimum)
 
@@ -703,7 +733,9 @@ def where(condition: Any, x: Any = None, y: Any = None, name: Optional[str] = No
             None, None, f"where: condition must be a bool tensor, got {describe(condition)}; "
             f"build it with a comparison such as x > 0.")
     x, y = binary_operands(x, y, "SelectV2")
-    shape = broadcast_shapes(condition._shape, x._shape, "SelectV2")
+    # The output shape is that of all three broadcast together (x or y may be rank 0).
+    shape = broadcast_shapes(broadcast_shapes(condition._shape, x._shape, "SelectV2"),
+                             y._shape, "SelectV2")
     from minitf.ops._operands import broadcast_to_shape
     condition = broadcast_to_shape(condition, shape, x) if condition._shape != shape else condition
     x = broadcast_to_shape(x, shape, condition) if x._shape and x._shape != shape else x
@@ -754,7 +786,16 @@ def clip_by_value(t: Any, clip_value_min: Any, clip_value_max: Any,
         >>> tf.clip_by_value(tf.constant([-2.0, 0.5, 3.0]), -1.0, 1.0).numpy()
         array([-1. ,  0.5,  1. ], dtype=float32)
     """
-    return maximum(minimum(t, clip_value_max), clip_value_min)
+    t = to_tensor(t)
+    out = maximum(minimum(t, clip_value_max), clip_value_min)
+    if out._shape != t._shape and not TensorShape._from_tuple(t._shape).is_compatible_with(
+            out._shape):
+        # TF: the result must keep t's shape; bounds may only broadcast *to* it.
+        raise ValueError(
+            f"Shapes {TensorShape._from_tuple(t._shape)} and "
+            f"{TensorShape._from_tuple(out._shape)} are incompatible: clip_by_value's "
+            f"bounds must broadcast to the shape of t; reshape or slice the bounds.")
+    return out
 
 
 def _ones_scalar(x: Tensor) -> Tensor:

@@ -21,12 +21,13 @@ from typing import Any, Optional
 import numpy as np
 
 from minitf import errors
-from minitf.core.interpreters import bind1
+from minitf.core.interpreters import EAGER, _DTYPE_OF_BUFFER_DTYPE, _context, _state, bind1
 from minitf.core.primitive import Primitive
 from minitf.core.spec import TensorSpec
 from minitf.ops._operands import broadcast_shapes, dims_str, to_tensor
 from minitf.tensor import Tensor
 
+_new = object.__new__
 matmul_p = Primitive("matmul")
 matmul_p.dtype_kinds = "fiu"
 
@@ -91,6 +92,21 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         array([[3., 3.],
                [3., 3.]], dtype=float32)
     """
+    # Fast path: `a @ b` on two eager NumPy matrices that fit, no tape, no tracing. It
+    # skips bind1's generic dispatch (~1 µs, 10% of a 64x64 product); every check the
+    # slow path makes (dtype, rank, inner size) is repeated here, so errors are unchanged.
+    if type(a) is Tensor and type(b) is Tensor and not (transpose_a or transpose_b
+                                                        or adjoint_a or adjoint_b):
+        av = a._value
+        bv = b._value
+        if (a._dtype is b._dtype and av.ndim == 2 and bv.ndim == 2
+                and av.shape[1] == bv.shape[0] and a._dtype._kind in "fiu"
+                and _context.get() is EAGER and not _state["multi_backend"]):
+            value = matmul_p.impls["numpy"](av, bv)
+            out = _new(Tensor)
+            out._value = value
+            out._dtype = _DTYPE_OF_BUFFER_DTYPE[value.dtype]
+            return out
     if type(a) is not Tensor:
         a = to_tensor(a)
     if type(b) is not Tensor:

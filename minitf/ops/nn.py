@@ -44,14 +44,15 @@ softmax_p.dtype_kinds = log_softmax_p.dtype_kinds = "f"
 @correctly_rounded
 def _softmax_numpy(x: np.ndarray, *, axis: int) -> np.ndarray:
     # Subtracting the row max keeps exp() from overflowing; it cancels in the ratio.
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    # (`initial` makes an empty axis give an empty result, as in TF, not an error.)
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True, initial=-np.inf))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
 @log_softmax_p.def_impl("numpy")
 @correctly_rounded
 def _log_softmax_numpy(x: np.ndarray, *, axis: int) -> np.ndarray:
-    shifted = x - np.max(x, axis=axis, keepdims=True)
+    shifted = x - np.max(x, axis=axis, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
@@ -151,6 +152,8 @@ def leaky_relu(features: Any, alpha: float = 0.2, name: Optional[str] = None) ->
         array([-0.2,  2. ], dtype=float32)
     """
     x = to_tensor(features)
+    if x._dtype.is_integer:
+        x = ew.cast(x, "float32")  # as TF: alpha * x of an int has no integer answer
     return ew.where(ew.greater(x, 0), x, ew.multiply(x, alpha))
 
 

@@ -24,7 +24,7 @@ from minitf import errors
 from minitf.core.interpreters import bind1
 from minitf.core.primitive import NOT_DIFFERENTIABLE, Primitive
 from minitf.core.spec import TensorSpec
-from minitf.ops._operands import describe, to_tensor
+from minitf.ops._operands import describe, dims_str, to_tensor
 from minitf.tensor import Tensor
 
 Axis = Union[None, int, Sequence[int], Tensor]
@@ -83,9 +83,24 @@ def _reduction(name: str, numpy_fn: Any, kinds: str,
     return prim
 
 
+def _with_identity(np_fn: Any, lowest: bool) -> Any:
+    """``np.max``/``np.min`` that, like TF, return the reduction's identity over no
+    elements (max: the dtype's lowest value, ``-inf`` for floats) instead of raising."""
+    def reduce(x: np.ndarray, *, axis: tuple, keepdims: bool) -> np.ndarray:
+        if x.size:
+            return np_fn(x, axis=axis, keepdims=keepdims)
+        if x.dtype.kind == "f":
+            initial = -np.inf if lowest else np.inf
+        else:
+            info = np.iinfo(x.dtype)
+            initial = info.min if lowest else info.max
+        return np_fn(x, axis=axis, keepdims=keepdims, initial=initial)
+    return reduce
+
+
 sum_p = _reduction("reduce_sum", np.sum, "fiu")
-max_p = _reduction("reduce_max", np.max, "fiu")
-min_p = _reduction("reduce_min", np.min, "fiu")
+max_p = _reduction("reduce_max", _with_identity(np.max, lowest=True), "fiu")
+min_p = _reduction("reduce_min", _with_identity(np.min, lowest=False), "fiu")
 prod_p = _reduction("reduce_prod", np.prod, "fiu")
 any_p = _reduction("reduce_any", np.any, "b")
 all_p = _reduction("reduce_all", np.all, "b")
@@ -197,21 +212,36 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
                 name: Optional[str] = None) -> Tensor:
     """Mean over ``axis`` (composed: sum, then divide by the count).
 
-    Integer inputs give the integer (truncated) mean, as in TensorFlow.
+    Integer inputs give the integer mean truncated toward zero (C division), as in
+    TensorFlow: the mean of ``[-1, -2]`` is ``-1``.
 
     Example:
         >>> import minitf as tf
         >>> tf.reduce_mean(tf.constant([1.0, 2.0, 4.0])).numpy()
         np.float32(2.3333333)
     """
-    from minitf.ops.elementwise import div_p, floordiv_p
+    from minitf.ops.elementwise import abs_p, div_p, floordiv_p, mul_p, sign_p
     x = to_tensor(input_tensor)
     axes = normalize_axes(axis, len(x._shape), "Mean")
     total = _reduce(sum_p, x, axes, keepdims, "Mean")
     n = _count(x, axes)
     if x._dtype.is_integer:
-        return bind1(floordiv_p, total, n)
+        # Truncation toward zero: sign(total) * (|total| // n); an empty mean is 0.
+        n_safe = _count_at_least_one(n)
+        if x._dtype.is_unsigned:
+            return bind1(floordiv_p, total, n_safe)
+        return bind1(mul_p, bind1(sign_p, total),
+                     bind1(floordiv_p, bind1(abs_p, total), n_safe))
     return bind1(div_p, total, n)
+
+
+def _count_at_least_one(n: Tensor) -> Tensor:
+    # An integer mean over no elements is 0 in TF (0 / 0 would be a division error).
+    from minitf.ops.elementwise import maximum_p
+    one = object.__new__(Tensor)
+    one._value = n._dtype.np.type(1)
+    one._dtype = n._dtype
+    return bind1(maximum_p, n, one)
 
 
 def reduce_variance(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
@@ -293,9 +323,11 @@ def _arg(prim: Primitive, x: Any, axis: Any, output_type: Any, op: str) -> Tenso
     axis = normalize_axes(0 if axis is None else axis, rank, op)
     if len(axis) != 1:
         raise errors.InvalidArgumentError(None, None, f"{op} takes one axis, got {axis}.")
-    if 0 in x._shape:
+    if x._shape[axis[0]] == 0:
         raise errors.InvalidArgumentError(
-            None, None, f"{op} of an empty tensor ({describe(x)}) has no answer [Op:{op}].")
+            None, None, f"Reduction axis {axis[0]} is empty in shape {dims_str(x._shape)} "
+            f"[Op:{op}]: {op} of no elements has no answer. Check the tensor is non-empty "
+            f"along that axis, or pick another axis.")
     return bind1(prim, x, axis=axis[0], output_type=_dtypes.as_dtype(output_type).name)
 
 
