@@ -1,0 +1,133 @@
+"""``shuffle``: TensorFlow's buffered shuffle, with its seed semantics.
+
+The algorithm (TF's): fill a buffer with the first ``buffer_size`` elements; then each
+output is drawn uniformly from the buffer and its slot refilled with the next input.
+When the input runs out, the buffer is emptied in uniformly random order. With
+``buffer_size`` at least the dataset's size this is a uniform random permutation; a
+smaller buffer only mixes elements that are less than about ``buffer_size`` apart.
+
+Seeds follow ``tf.random``: the pair (global seed, op seed) is fixed when the dataset is
+built (a fresh random pair when neither is set), and pass ``k`` over the dataset
+shuffles with the stream ``(global, op, k)`` — so every pass has a new order, yet a
+rebuilt dataset with the same seeds replays the same sequence of orders. With
+``reshuffle_each_iteration=False`` every pass uses ``k = 0``.
+
+Example:
+    >>> import minitf as tf
+    >>> ds = tf.data.Dataset.range(6).shuffle(6, seed=1)
+    >>> a, b = list(ds.as_numpy_iterator()), list(ds.as_numpy_iterator())
+    >>> sorted(a) == sorted(b) == list(range(6)), a != b
+    (True, True)
+    >>> a == list(tf.data.Dataset.range(6).shuffle(6, seed=1).as_numpy_iterator())
+    True
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+from typing import Any, Iterator, Optional
+
+import numpy as np
+
+from minitf import errors
+from minitf.data.dataset import Dataset
+from minitf.data.options import UNKNOWN_CARDINALITY, count_arg
+from minitf.data.plan import RowPlan, one_order
+from minitf.ops.random import get_seed
+
+__all__ = ["ShuffleDataset", "buffer_shuffle", "shuffle_indices"]
+
+_MASK64 = (1 << 64) - 1
+_DRAW_BLOCK = 1024  # random slot numbers drawn per NumPy call in the steady state
+
+
+def buffer_shuffle(items: Iterator[Any], buffer_size: int,
+                   rng: np.random.Generator) -> Iterator[Any]:
+    """TF's shuffle buffer over any iterator (elements or row indices).
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.data.shuffle import buffer_shuffle
+        >>> out = list(buffer_shuffle(iter(range(10)), 3, np.random.default_rng(0)))
+        >>> sorted(out) == list(range(10))
+        True
+    """
+    buf = list(itertools.islice(items, buffer_size))
+    slots: Iterator[int] = iter(())
+    for item in items:
+        # Steady state: the buffer is full (len == buffer_size) and input remains.
+        j = next(slots, None)
+        if j is None:
+            slots = iter(rng.integers(0, len(buf), _DRAW_BLOCK).tolist())
+            j = next(slots)
+        yield buf[j]
+        buf[j] = item
+    # Input exhausted: draining by uniform draws without replacement is a permutation.
+    for j in rng.permutation(len(buf)).tolist():
+        yield buf[j]
+
+
+def shuffle_indices(order: np.ndarray, buffer_size: int, rng: np.random.Generator
+                    ) -> np.ndarray:
+    """``buffer_shuffle`` of a row-index array, vectorised when the buffer holds it all.
+
+    Makes exactly the random draws ``buffer_shuffle`` makes, so both give the same order.
+    """
+    if len(order) <= buffer_size:
+        return order[rng.permutation(len(order))]
+    return np.fromiter(buffer_shuffle(iter(order.tolist()), buffer_size, rng), np.int64,
+                       len(order))
+
+
+class ShuffleDataset(Dataset):
+    """``shuffle(buffer_size, seed, reshuffle_each_iteration)``."""
+
+    _tf_name = "_ShuffleDataset"
+
+    def __init__(self, input_dataset: Dataset, buffer_size: Any, seed: Optional[int],
+                 reshuffle_each_iteration: Optional[bool]) -> None:
+        size = count_arg(buffer_size, "buffer_size", "shuffle")
+        if size <= 0 and size != UNKNOWN_CARDINALITY:
+            raise errors.InvalidArgumentError(
+                None, None, f"shuffle: buffer_size must be greater than zero or "
+                f"UNKNOWN_CARDINALITY, got {size}. For a full shuffle pass the dataset's "
+                f"size (e.g. x.shape[0]).")
+        # UNKNOWN_CARDINALITY asks for a buffer as large as the whole dataset.
+        self._buffer_size = sys.maxsize if size == UNKNOWN_CARDINALITY else size
+        pair = get_seed(seed)
+        if pair is None:  # unseeded: a fixed random pair for this dataset's lifetime
+            pair = tuple(int(w) for w in np.random.SeedSequence().generate_state(2, np.uint64))
+        self._seed = pair
+        self._reshuffle = True if reshuffle_each_iteration is None \
+            else bool(reshuffle_each_iteration)
+        self._epoch = 0
+        self._lock = threading.Lock()  # passes may start in prefetch threads
+        super().__init__((input_dataset,), None)
+
+    def _next_rng(self) -> np.random.Generator:
+        with self._lock:
+            epoch = self._epoch
+            if self._reshuffle:
+                self._epoch += 1
+        words = [w & _MASK64 for w in (*self._seed, epoch)]
+        return np.random.Generator(np.random.Philox(np.random.SeedSequence(words)))
+
+    def _plan(self) -> Optional[RowPlan]:
+        plan = self._inputs[0]._plan()
+        if plan is None or plan.rows_per_pass < 0:
+            return None
+        inner, size = plan.orders, self._buffer_size
+        return plan.with_orders(
+            lambda: iter((shuffle_indices(one_order(inner()), size, self._next_rng()),)),
+            plan.rows_per_pass)
+
+    def _generate(self) -> Iterator[list]:
+        if self._plan() is not None:
+            return Dataset._generate(self)
+        return buffer_shuffle(self._inputs[0]._elements(), self._buffer_size,
+                              self._next_rng())
+
+    def _cardinality(self) -> int:
+        return self._inputs[0]._cardinality()
