@@ -26,6 +26,7 @@ from minitf.variables import _install_operators as _install_variable_operators
 from minitf.name_scope import name_scope  # noqa: F401
 from minitf.device import device  # noqa: F401
 from minitf import config, linalg, math, nn, random, train  # noqa: F401
+from minitf import data  # noqa: F401  (tf.data: input pipelines)
 from minitf.autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
 from minitf.ops.creation import (  # noqa: F401
     constant, fill, linspace, ones, ones_like, range, zeros, zeros_like,
@@ -59,6 +60,7 @@ __all__ = [
     "int64", "string", "uint8", "uint16", "uint32", "uint64", "newaxis",
     # namespaces
     "config", "errors", "linalg", "math", "nest", "nn", "random", "train",
+    "data",
     # creation
     "constant", "convert_to_tensor", "eye", "fill", "identity", "is_tensor", "linspace",
     "ones", "ones_like", "range", "zeros", "zeros_like",
