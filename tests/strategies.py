@@ -147,3 +147,14 @@ def operand_and_bounds_shapes(draw: st.DrawFn) -> tuple:
         tail = s[len(s) - keep:]
         return tuple(1 if draw(st.booleans()) else d for d in tail)
     return s, bound(), bound()
+
+
+@st.composite
+def sliceable_arrays(draw: st.DrawFn, max_rows: int = 12, max_components: int = 3,
+                     min_rows: int = 0) -> tuple:
+    """A tuple of NumPy arrays sharing their first dimension (``from_tensor_slices``
+    inputs): each component has its own dtype and row shape."""
+    n = draw(st.integers(min_rows, max_rows))
+    k = draw(st.integers(1, max_components))
+    return tuple(draw(arrays(draw(dtypes()), (n,) + draw(shapes(max_dims=2, max_side=3))))
+                 for _ in range(k))

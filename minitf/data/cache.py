@@ -157,8 +157,7 @@ class CacheDataset(Dataset):
             components, uniform = stored
             if not uniform:
                 return None
-            n = len(components[0])
-            return RowPlan(list(components), lambda: iter((slice(0, n),)), n)
+            return RowPlan.rows(list(components))
         plan = self._inputs[0]._plan()
         if plan is None or plan.rows_per_pass < 0:
             return None
@@ -168,7 +167,7 @@ class CacheDataset(Dataset):
             components = [a[order] for a in plan.arrays]
             write_cache_file(self._path, components, len(order),
                              structure.flatten(self.element_spec))
-            return RowPlan(components, lambda: iter((slice(0, len(order)),)), len(order))
+            return RowPlan.rows(components)
         with self._lock:
             if self._order is None:
                 self._order = one_order(plan.orders())

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
@@ -78,6 +79,11 @@ class Dataset(TransformationMethods):
     def _cardinality(self) -> int:
         """The number of elements as a Python int (or one of the two constants)."""
         return UNKNOWN_CARDINALITY
+
+    def _tensor_elements(self) -> Optional[Iterator[tuple]]:
+        """Optionally, one pass of elements already wrapped as a flat tuple of Tensors
+        (a fused fast path; only for a single-tensor or flat-tuple element_spec)."""
+        return None
 
     def _compute_spec(self) -> Any:
         # Most transformations keep their input's spec; computed lazily, so building a
@@ -130,7 +136,7 @@ class Dataset(TransformationMethods):
 
     def __repr__(self) -> str:
         # TF's class names (e.g. _BatchDataset), so printed pipelines match TF's output.
-        name = getattr(type(self), "_tf_name", type(self).__name__)
+        name = getattr(self, "_tf_name", type(self).__name__)
         return f"<{name} element_spec={self.element_spec}>"
 
     def options(self) -> Options:
@@ -308,7 +314,7 @@ def _check_state(new_state: Any, spec: Any, leaves: list) -> Any:
         if arr.dtype != s.dtype.np:
             got = structure._dtype_of(arr)
             raise TypeError(f"The element types for the new state must match the initial "
-                            f"state. Expected {s.dtype!r} but got {got!r}. Give initial_state "
+                            f"state. Expected {s.dtype} but got {got}. Give initial_state "
                             f"the dtype the function returns (e.g. np.int64(0) for an int64 "
                             f"dataset), or tf.cast inside reduce_func.")
     return structure.make_packer(structure.spec_of(arrays))(flat)
@@ -331,7 +337,14 @@ class OwnedIterator(map):
 
     def __new__(cls, dataset: Dataset) -> "OwnedIterator":
         spec = dataset.element_spec
-        self = super().__new__(cls, structure.make_packer(spec), dataset._elements())
+        fused = dataset._tensor_elements()
+        if fused is None:
+            self = super().__new__(cls, structure.make_packer(spec), dataset._elements())
+        else:
+            # Already Tensors: only the structure remains, by C-level functions (tuple()
+            # of a tuple is the tuple itself; itemgetter(0) unwraps a single tensor).
+            shape = tuple if type(spec) is tuple else operator.itemgetter(0)
+            self = super().__new__(cls, shape, fused)
         self._element_spec = spec
         return self
 

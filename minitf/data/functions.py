@@ -11,9 +11,10 @@ How the function runs:
 * **traced** — when ``minitf.function`` exists, the function is traced once per pipeline
   into a graph (its Python side effects run once, as in TF) and the element spec of the
   result comes from the trace;
-* **eager** — otherwise it is called with eager tensors for each element, and the spec of
-  the result is read off the first element (so an unknown dimension shows as its first
-  size: e.g. ``(3,)`` where TF's trace says ``(None,)``).
+* **eager** — otherwise it is called with eager tensors for each element. The element
+  spec then comes from tracing the function once with symbolic tensors
+  (``minitf.core.tracing``) when that works, as TF's does; if it cannot be traced, the
+  spec is read off the first element with every size left ``None``.
 
 Example:
     >>> import minitf as tf
@@ -32,8 +33,10 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
+from minitf import nest
 from minitf.core import interpreters
 from minitf.core.interpreters import Context
+from minitf.core.spec import TensorSpec
 from minitf.data import structure
 
 __all__ = ["StructuredFunction", "call_in_pipeline", "normalize_output"]
@@ -147,6 +150,57 @@ def zeros_like_spec(spec: Any) -> list:
 
 
 def first_output_spec(fn: StructuredFunction, first: Optional[list]) -> Any:
-    """The spec of ``fn``'s result on the first element (or a zero stand-in if none)."""
+    """The spec of ``fn``'s result read off the first element (or a zero stand-in).
+
+    Only structure, dtypes and ranks are kept: every size becomes ``None``. A function
+    that cannot be traced usually computes a shape from the element's value, so its
+    sizes vary from element to element and the first element's would be wrong.
+    """
     flat = first if first is not None else zeros_like_spec(fn.input_spec)
-    return structure.spec_of(normalize_output(fn(flat), f"the {fn.op} function's result"))
+    spec = structure.spec_of(normalize_output(fn(flat), f"the {fn.op} function's result"))
+    return nest.map_structure(
+        lambda s: TensorSpec([None] * s.shape.rank, s.dtype), spec)
+
+
+def traced_output_spec(fn: StructuredFunction) -> Optional[Any]:
+    """The spec of ``fn``'s result found by tracing it with symbolic tensors, as TF does
+    (so unknown sizes stay ``None``); None when tracing is unavailable or fails.
+
+    Tracing runs the function's Python once. A function that needs concrete values
+    (e.g. a shape computed from an element) cannot be traced by minitf yet and falls
+    back to :func:`first_output_spec`.
+    """
+    try:
+        from minitf.core.tracing import trace
+    except ImportError:
+        return None
+    leaves = structure.flatten(fn.input_spec)
+
+    def flat_fn(*tensors: Any) -> Any:
+        element = nest.pack_sequence_as(fn.input_spec, list(tensors))
+        out = fn.fn(*element) if fn.unpack else fn.fn(element)
+        out = tuple(out) if isinstance(out, list) else out
+        return _lists_to_tensors(out)
+
+    try:
+        graph, positions = trace(flat_fn, leaves, name=_function_name(fn.fn))
+        specs = [graph.outputs[i].spec for i in nest.flatten(positions)]
+        return nest.pack_sequence_as(positions, [TensorSpec(s.shape, s.dtype) for s in specs])
+    except Exception:  # noqa: BLE001 - any failure: the eager path decides (and reports)
+        return None
+
+
+def _lists_to_tensors(value: Any) -> Any:
+    # Below the top level a list is one tensor in tf.data ([x, x] has shape (2,)).
+    if isinstance(value, dict):
+        return type(value)((k, _lists_to_tensors(v)) for k, v in value.items())
+    if isinstance(value, tuple):
+        items = [_lists_to_tensors(v) for v in value]
+        return type(value)(*items) if hasattr(type(value), "_fields") else tuple(items)
+    if isinstance(value, list):
+        from minitf.ops.shape import stack
+        from minitf.tensor import convert_to_tensor
+        parts = [_lists_to_tensors(v) for v in value]
+        return stack([convert_to_tensor(p) for p in parts]) if parts else \
+            convert_to_tensor(value)
+    return value

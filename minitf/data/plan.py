@@ -48,13 +48,21 @@ class RowPlan:
         [0, 1, 2]
     """
 
-    __slots__ = ("arrays", "orders", "rows_per_pass")
+    __slots__ = ("arrays", "orders", "rows_per_pass", "in_order")
 
     def __init__(self, arrays: list, orders: Callable[[], Iterator[Chunk]],
-                 rows_per_pass: int) -> None:
+                 rows_per_pass: int, in_order: bool = False) -> None:
         self.arrays = arrays
         self.orders = orders
         self.rows_per_pass = rows_per_pass
+        # True when a pass is exactly rows 0, 1, ..., rows_per_pass - 1 (plain slices).
+        self.in_order = in_order
+
+    @classmethod
+    def rows(cls, arrays: list) -> "RowPlan":
+        """All rows of ``arrays`` in order (what ``from_tensor_slices`` makes)."""
+        n = len(arrays[0])
+        return cls(arrays, lambda: iter((slice(0, n),)), n, in_order=True)
 
     def with_orders(self, orders: Callable[[], Iterator[Chunk]],
                     rows_per_pass: int) -> "RowPlan":
@@ -132,12 +140,21 @@ def plan_batches(plan: RowPlan, batch_size: int, drop_remainder: bool) -> Iterat
     as element-by-element batching would.
     """
     arrays = plan.arrays
+    if plan.in_order:
+        return _slice_batches(arrays, plan.rows_per_pass, batch_size, drop_remainder)
+    return _gathered_batches(plan, batch_size, drop_remainder)
+
+
+def _gathered_batches(plan: RowPlan, batch_size: int, drop_remainder: bool
+                      ) -> Iterator[list]:
+    arrays = plan.arrays
     pending = None  # index array of rows waiting for the rest of their batch
     for chunk in plan.orders():
         if isinstance(chunk, slice) and pending is None:
             start, stop = chunk.start, chunk.stop
             end = start + (stop - start) // batch_size * batch_size
-            yield from _slice_batches(arrays, start, end, batch_size)
+            for s in range(start, end, batch_size):
+                yield [a[s:s + batch_size] for a in arrays]
             if end < stop:
                 pending = np.arange(end, stop, dtype=np.int64)
             continue
@@ -155,20 +172,19 @@ def plan_batches(plan: RowPlan, batch_size: int, drop_remainder: bool) -> Iterat
         yield [a[pending] for a in arrays]
 
 
-def _slice_batches(arrays: list, start: int, end: int, batch_size: int) -> Iterator[list]:
-    # The hot loop of from_tensor_slices(...).batch(n): two slices per step for the usual
-    # (features, labels) pair, written out to skip the list comprehension's frame.
+def _slice_batches(arrays: list, rows: int, batch_size: int, drop_remainder: bool
+                   ) -> Iterator[list]:
+    # The hot loop of from_tensor_slices(...).batch(n): every batch is a slice (a view,
+    # no copy). The usual (features, labels) pair is written out to skip building a
+    # list comprehension per batch; this loop is most of the pipeline's cost.
+    end = rows if not drop_remainder else rows // batch_size * batch_size
     if len(arrays) == 2:
         a0, a1 = arrays
-        for s in range(start, end, batch_size):
+        for s in range(0, end, batch_size):
             e = s + batch_size
             yield [a0[s:e], a1[s:e]]
-    elif len(arrays) == 1:
-        (a0,) = arrays
-        for s in range(start, end, batch_size):
-            yield [a0[s:s + batch_size]]
     else:
-        for s in range(start, end, batch_size):
+        for s in range(0, end, batch_size):
             e = s + batch_size
             yield [a[s:e] for a in arrays]
 

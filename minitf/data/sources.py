@@ -68,8 +68,7 @@ class TensorSliceDataset(Dataset):
             lambda a: TensorSpec._make(tuple(a.shape[1:]), structure._dtype_of(a)), element))
 
     def _plan(self) -> RowPlan:
-        n = self._n
-        return RowPlan(self._arrays, lambda: iter((slice(0, n),)), n)
+        return RowPlan.rows(self._arrays)
 
     def _cardinality(self) -> int:
         return self._n
@@ -126,7 +125,7 @@ class RangeDataset(Dataset):
         if self._array is None:
             r = self._range
             self._array = np.arange(r.start, r.stop, r.step).astype(self._np_dtype)
-        return RowPlan([self._array], lambda: iter((slice(0, n),)), n)
+        return RowPlan.rows([self._array])
 
     def _generate(self) -> Iterator[list]:
         if len(self._range) <= _RANGE_PLAN_LIMIT:
@@ -244,9 +243,7 @@ class GeneratorDataset(Dataset):
                         f"component with tf.TensorSpec(shape, dtype).")
         elif output_types is not None:
             types = _as_tuples(output_types)
-            shapes = (nest.map_structure(lambda _: None, types) if output_shapes is None
-                      else _as_shapes(types, output_shapes))
-            spec = nest.map_structure(lambda t, s: TensorSpec(s, t), types, shapes)
+            spec = _specs_from_types(types, output_shapes)
         else:
             raise TypeError("To specify the output signature you need to provide either the "
                             "`output_signature` argument or the `output_types` argument.")
@@ -274,13 +271,19 @@ class GeneratorDataset(Dataset):
         return UNKNOWN_CARDINALITY
 
 
-def _as_shapes(types: Any, shapes: Any) -> Any:
-    # output_shapes: a shape per component (a shape is itself a list/tuple of dims).
-    if not nest.is_nested(types):
-        return shapes
+def _specs_from_types(types: Any, shapes: Any) -> Any:
+    """TensorSpecs from the older ``output_types``/``output_shapes`` pair, following the
+    structure of ``types`` (a shape such as ``(None,)`` is one leaf, not a structure)."""
     if isinstance(types, dict):
-        return {k: _as_shapes(types[k], shapes[k]) for k in types}
-    return tuple(_as_shapes(t, s) for t, s in zip(types, shapes))
+        return {k: _specs_from_types(t, None if shapes is None else shapes[k])
+                for k, t in types.items()}
+    if isinstance(types, tuple):
+        if shapes is not None and len(shapes) != len(types):
+            raise ValueError(f"from_generator: output_shapes {shapes!r} does not match the "
+                             f"structure of output_types {types!r}.")
+        return tuple(_specs_from_types(t, None if shapes is None else s)
+                     for t, s in zip(types, shapes if shapes is not None else types))
+    return TensorSpec(shapes, types)
 
 
 def _generator_arg(value: Any) -> Any:

@@ -71,6 +71,12 @@ def _leaf_array(value: Any, what: str) -> np.ndarray:
         raise TypeError(
             f"tf.data cannot hold None in an {what}: every leaf must be convertible to a "
             f"tensor. Use an empty tuple () for 'nothing', or a placeholder value.")
+    if isinstance(value, list) and value and all(
+            isinstance(v, (np.ndarray, Tensor)) for v in value):
+        # As TF: a list of arrays/tensors is stacked keeping their dtype (int64 stays
+        # int64), where a list of Python numbers follows tf.constant's inference.
+        return np.stack([np.asarray(host_array(v)) if isinstance(v, Tensor) else v
+                         for v in value])
     from minitf.data.dataset import Dataset
     if isinstance(value, Dataset):
         raise TypeError(f"minitf's tf.data cannot nest a Dataset inside an {what}; use "
@@ -124,8 +130,8 @@ def most_specific_spec(a: TensorSpec, b: TensorSpec, op: str) -> TensorSpec:
         TypeError: if the dtypes differ.
     """
     if a.dtype != b.dtype:
-        raise TypeError(f"{op}: incompatible dataset elements: {a} vs. {b}. Cast one side "
-                        f"with .map(lambda x: tf.cast(x, {a.dtype!r})).")
+        raise TypeError(f"Incompatible dataset elements:\n  {a} vs.   {b}\n({op}: cast one "
+                        f"side with .map(lambda x: tf.cast(x, {a.dtype!r})).)")
     return TensorSpec(a.shape.most_specific_compatible_shape(b.shape), a.dtype)
 
 
@@ -166,7 +172,8 @@ def make_packer(spec: Any) -> Callable[[Sequence[Any]], Any]:
             t._dtype = d
             return t
         return pack_one
-    if type(spec) is tuple and len(spec) == 2 and len(leaves) == 2:
+    flat_tuple = type(spec) is tuple and not any(nest.is_nested(s) for s in spec)
+    if flat_tuple and len(spec) == 2:
         d0, d1 = dtypes
 
         def pack_pair(flat: Sequence[Any]) -> tuple:
@@ -186,7 +193,7 @@ def make_packer(spec: Any) -> Callable[[Sequence[Any]], Any]:
         t._value = value
         t._dtype = dtype
         return t
-    if type(spec) is tuple and len(spec) == len(leaves):
+    if flat_tuple:
         return lambda flat: tuple(map(wrap, flat, dtypes))
     return lambda flat: nest.pack_sequence_as(spec, list(map(wrap, flat, dtypes)))
 

@@ -27,7 +27,8 @@ from minitf.core.spec import TensorSpec
 from minitf import dtypes as _dtypes
 from minitf.data import structure
 from minitf.data.dataset import Dataset
-from minitf.data.functions import StructuredFunction, first_output_spec, normalize_output
+from minitf.data.functions import (StructuredFunction, first_output_spec, normalize_output,
+                                   traced_output_spec)
 from minitf.data.options import (INFINITE_CARDINALITY, UNKNOWN_CARDINALITY,
                                  autotune_parallelism, count_arg)
 from minitf.data.plan import RowPlan, one_order, repeat_orders, skip_chunks, take_chunks
@@ -59,7 +60,10 @@ class MapDataset(Dataset):
         super().__init__((input_dataset,), None)
 
     def _compute_spec(self) -> Any:
-        return first_output_spec(self._fn, _first_element(self._inputs[0]))
+        spec = traced_output_spec(self._fn)
+        if spec is None:
+            spec = first_output_spec(self._fn, _first_element(self._inputs[0]))
+        return spec
 
     def _apply(self, flat: list, leaves: list) -> list:
         out = structure.flatten(normalize_output(self._fn(flat), "map's result"))
