@@ -27,7 +27,8 @@ from minitf.name_scope import name_scope  # noqa: F401
 from minitf.device import device  # noqa: F401
 from minitf import config, linalg, math, nn, random, train  # noqa: F401
 from minitf import data  # noqa: F401  (tf.data: input pipelines)
-from minitf.autodiff import GradientTape, UnconnectedGradients, custom_gradient  # noqa: F401
+from minitf.autodiff import GradientTape, UnconnectedGradients  # noqa: F401
+from minitf.custom_grad import custom_gradient  # noqa: F401
 from minitf.ops.creation import (  # noqa: F401
     constant, fill, linspace, ones, ones_like, range, zeros, zeros_like,
 )

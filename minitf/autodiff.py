@@ -3,12 +3,18 @@
 While a tape is active, ``bind`` hands it every equation it applies. The tape keeps the
 equations with at least one *watched* input (a watched tensor, a read of a watched or
 trainable variable, or the output of an equation it kept) — the same ``Eqn`` records
-that ``tf.function`` stages into graphs.
+that ``tf.function`` stages into graphs. Equations whose outputs are all integers or
+bools are never kept: no gradient can flow through them.
 
-``gradient`` walks the kept equations backwards. Each primitive's VJP turns the
-cotangent of its outputs into cotangents of its inputs; cotangents meeting at one tensor
-are added. VJPs are minitf ops, so when an outer tape is recording, the backward pass
-is recorded too and can be differentiated again (nested tapes → higher derivatives).
+``gradient`` walks the kept equations backwards (:func:`backward_pass`). Each
+primitive's VJP turns the cotangent of its outputs into cotangents of its inputs;
+cotangents meeting at one tensor are added. VJPs are minitf ops, so when an outer tape
+is recording, the backward pass is recorded too and can be differentiated again
+(nested tapes → higher derivatives).
+
+Tensors are identified by ``id``: the tape keeps every tensor it recorded alive, so an
+id cannot be reused while the tape holds it. A non-persistent tape drops everything
+after its first ``gradient`` call, so a training loop's memory stays flat.
 
 Example:
     >>> import minitf as tf
@@ -22,73 +28,121 @@ Example:
 from __future__ import annotations
 
 import enum
+import inspect
 import logging
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
 from minitf import nest
-from minitf.core import interpreters
 from minitf.core.graph import Eqn
-from minitf.core.interpreters import bind1
+from minitf.core.interpreters import Context, _context, bind1
+from minitf.core.primitive import NOT_DIFFERENTIABLE
+from minitf.ops.creation import ones_like_p, zeros_like_p
+from minitf.ops.elementwise import add_p
 from minitf.tensor import Tensor, convert_to_tensor
+from minitf.variables import Variable
 
-__all__ = ["GradientTape", "UnconnectedGradients", "custom_gradient", "backward_pass"]
+__all__ = ["GradientTape", "UnconnectedGradients", "backward_pass"]
 
 logger = logging.getLogger("minitf")
 
+_NESTED = (list, tuple, dict)
+_NON_PERSISTENT_AGAIN = (
+    "A non-persistent GradientTape can only be used to compute one set of gradients (or "
+    "jacobians). Create the tape with tf.GradientTape(persistent=True) to call gradient() "
+    "or jacobian() several times.")
+
 
 class UnconnectedGradients(enum.Enum):
-    """What ``gradient`` returns for a source the target does not depend on."""
+    """What ``gradient`` returns for a source the target does not depend on.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.UnconnectedGradients("zero") is tf.UnconnectedGradients.ZERO
+        True
+    """
 
     NONE = "none"
     ZERO = "zero"
 
 
+def _base_variable(v: Variable) -> Variable:
+    # What `assign` returns (shown as 'UnreadVariable') stands for its parent variable.
+    return v if type(v) is Variable else getattr(v, "_parent", v)
+
+
 def _add(a: Tensor, b: Tensor) -> Tensor:
-    from minitf.ops.elementwise import add_p
     return bind1(add_p, a, b)
 
 
-def _zeros_like(x: Any) -> Tensor:
-    from minitf.ops.creation import zeros_like_p
+def _zeros_like(x: Tensor) -> Tensor:
     return bind1(zeros_like_p, x, dtype=x._dtype.name)
 
 
-def _ones_like(x: Any) -> Tensor:
-    # The seed cotangent is a constant: for eager tensors make it directly (no equation).
-    if type(x) is Tensor and type(x._value) in (np.ndarray, x._dtype._np.type):
+def _ones_like(x: Tensor) -> Tensor:
+    # The seed cotangent is a constant: for NumPy tensors make it directly (no equation).
+    value = x._value
+    if type(value) is np.ndarray or type(value) is x._dtype._np.type:
         t = object.__new__(Tensor)
-        t._value = np.ones(x._value.shape, x._dtype._np) if x._value.shape else \
-            x._dtype._np.type(1)
+        t._value = np.ones(value.shape, value.dtype) if value.shape else value.dtype.type(1)
         t._dtype = x._dtype
         return t
-    from minitf.ops.creation import ones_like_p
     return bind1(ones_like_p, x, dtype=x._dtype.name)
 
 
+# VJP rule -> whether it takes the keyword `needs` (one bool per input; see backward_pass).
+_TAKES_NEEDS: dict = {}
+
+
+def _takes_needs(rule: Any) -> bool:
+    try:
+        param = inspect.signature(rule).parameters.get("needs")
+    except (TypeError, ValueError):
+        param = None
+    takes = param is not None and param.kind is inspect.Parameter.KEYWORD_ONLY
+    _TAKES_NEEDS[rule] = takes
+    return takes
+
+
 def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) -> dict:
-    """Propagates cotangents backwards through ``eqns``.
+    """Propagates cotangents backwards through ``eqns`` (the chain rule, once per Eqn).
 
     Args:
         eqns: equations in the order they ran.
-        cotangents: ``id(tensor) -> cotangent`` seeded at the targets; updated in place.
-        relevant: ids of tensors that depend on a source; other inputs get no cotangent.
+        cotangents: ``id(atom) -> cotangent`` seeded at the targets; updated in place.
+        relevant: ids of atoms that depend on a source; only they receive cotangents
+            (None: every input does). A VJP rule that declares a keyword-only ``needs``
+            parameter is told which of its inputs are relevant (a tuple of bools) and may
+            return None for the others instead of computing them.
 
     Returns:
-        ``cotangents``, now holding the cotangent of every relevant tensor reached.
+        ``cotangents``, now holding the cotangent of every relevant atom reached.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.autodiff import backward_pass
+        >>> x = tf.constant(3.0)
+        >>> with tf.GradientTape() as t:
+        ...     t.watch(x)
+        ...     y = x * x
+        >>> cts = backward_pass(t._tape_eqns, {id(y): tf.constant(1.0)})
+        >>> float(cts[id(x)])
+        6.0
     """
+    get = cotangents.get
     for eqn in reversed(eqns):
         outs = eqn.outputs
         if len(outs) == 1:
-            g = cotangents.get(id(outs[0]))
+            out = outs[0]
+            g = get(id(out))
             if g is None:
                 continue
-            out = outs[0]
         else:
-            gs = [cotangents.get(id(o)) for o in outs]
+            gs = [get(id(o)) for o in outs]
             if all(c is None for c in gs):
                 continue
+            # A multi-output VJP wants a cotangent per output: the unused ones are zero.
             g = [c if c is not None else _zeros_like(o) for c, o in zip(gs, outs)]
             out = list(outs)
         prim = eqn.prim
@@ -97,14 +151,28 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) 
                 f"Primitive {prim.name!r} has no VJP rule: minitf cannot differentiate "
                 f"through it. Wrap the computation in tf.stop_gradient, or define one with "
                 f"{prim.name}_p.def_vjp.")
-        in_cts = prim.vjp(g, *eqn.inputs, out=out, **eqn.params)
-        for x, ct in zip(eqn.inputs, in_cts):
+        rule = prim.vjp
+        inputs = eqn.inputs
+        takes_needs = _TAKES_NEEDS.get(rule)
+        if takes_needs is None:
+            takes_needs = _takes_needs(rule)
+        if takes_needs and relevant is not None:
+            # Tell the rule which cotangents will be kept: `x @ w` with a constant `x`
+            # then skips the matmul that would only compute x's (discarded) cotangent.
+            if len(inputs) == 2:
+                needs = (id(inputs[0]) in relevant, id(inputs[1]) in relevant)
+            else:
+                needs = tuple([id(x) in relevant for x in inputs])
+            in_cts = rule(g, *inputs, out=out, needs=needs, **eqn.params)
+        else:
+            in_cts = rule(g, *inputs, out=out, **eqn.params)
+        for x, ct in zip(inputs, in_cts):
             if ct is None:
                 continue
             key = id(x)
             if relevant is not None and key not in relevant:
                 continue
-            prev = cotangents.get(key)
+            prev = get(key)
             cotangents[key] = ct if prev is None else _add(prev, ct)
     return cotangents
 
@@ -127,17 +195,20 @@ class GradientTape:
         np.float32(6.0)
     """
 
+    __slots__ = ("_persistent", "_watch_accessed", "_eqns", "_watched", "_variables",
+                 "_reads", "_explicit", "_recording", "_used", "_token", "__weakref__")
+
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
-        self._eqns: list = []
-        self._watched: dict = {}      # id(tensor) -> tensor, kept alive by the tape
-        self._variables: dict = {}    # id(var) -> var, in the order they were watched
-        self._reads: dict = {}        # id(var) -> [tensors read from it]
-        self._explicit: set = set()   # ids of variables passed to watch()
+        self._eqns: list = []       # the recorded Eqns, in execution order
+        self._watched: dict = {}    # id(tensor) -> tensor: watched, kept alive by the tape
+        self._variables: dict = {}  # id(var) -> var: the watched variables
+        self._reads: dict = {}      # id(var) -> [float tensors read from it]
+        self._explicit: set = set()  # ids of variables passed to watch()
         self._recording = False
         self._used = False
-        self._tokens: list = []
+        self._token: Any = None
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
@@ -151,17 +222,31 @@ class GradientTape:
         if self._recording:
             raise ValueError("Tape is still recording, This can happen if you try to re-enter "
                              "an already-active tape.")
-        ctx = interpreters.current()
-        self._tokens.append(interpreters._context.set(ctx.replace(tapes=ctx.tapes + (self,))))
+        ctx = _context.get()
+        self._token = _context.set(Context(ctx.tapes + (self,), ctx.builder, ctx.device))
         self._recording = True
 
     def _pop(self) -> None:
-        interpreters._context.reset(self._tokens.pop())
+        if self._token is not None:
+            _context.reset(self._token)
+            self._token = None
+        self._recording = False
+
+    def _stop_recording_for_good(self) -> None:
+        # A non-persistent tape asked for gradients inside its `with` block records
+        # nothing more (as in TF); `__exit__` later restores the context of `__enter__`.
+        ctx = _context.get()
+        if self in ctx.tapes:
+            _context.set(Context(tuple(t for t in ctx.tapes if t is not self), ctx.builder,
+                                 ctx.device))
         self._recording = False
 
     # -- recording -------------------------------------------------------------------
     def watch(self, tensor: Any) -> None:
         """Watches tensors or variables (nested structures allowed).
+
+        Integer and bool tensors cannot have gradients: watching one logs TF's warning
+        and ``gradient`` later gives ``None`` for it.
 
         Example:
             >>> import minitf as tf
@@ -172,41 +257,62 @@ class GradientTape:
             >>> float(t.gradient(y, x))
             12.0
         """
-        from minitf.variables import Variable
         for t in nest.flatten(tensor):
             if isinstance(t, Variable):
-                self._explicit.add(id(t))
-                self._variables.setdefault(id(t), t)
+                var = _base_variable(t)
+                self._warn_unless_floating(var._dtype)
+                self._explicit.add(id(var))
+                self._variables.setdefault(id(var), var)
                 continue
             if not isinstance(t, Tensor):
                 raise ValueError(f"Passed in object {t!r} of type {type(t).__name__!r}, not "
-                                 f"tf.Tensor or tf.Variable")
-            if not t._dtype.is_floating:
-                logger.warning("The dtype of the watched tensor must be floating (e.g. "
-                               "tf.float32), got %r", t._dtype)
-            self._watched[id(t)] = t
+                                 f"tf.Tensor or tf.Variable.")
+            if self._warn_unless_floating(t._dtype):
+                self._watched[id(t)] = t
+
+    @staticmethod
+    def _warn_unless_floating(dtype: Any) -> bool:
+        if dtype._kind == "f":
+            return True
+        logger.warning("The dtype of the watched tensor must be floating (e.g. tf.float32), "
+                       "got %r", dtype)
+        return False
 
     def _on_variable_read(self, var: Any, value: Tensor) -> None:
+        """Called by ``Variable._read`` for each recording tape."""
         vid = id(var)
-        if vid in self._explicit or (self._watch_accessed and var._trainable):
-            self._variables.setdefault(vid, var)
-            if id(value) not in self._watched:
-                self._watched[id(value)] = value
-                self._reads.setdefault(vid, []).append(value)
+        if vid not in self._variables:
+            if not (vid in self._explicit or (self._watch_accessed and var._trainable)):
+                return
+            self._variables[vid] = var
+        if value._dtype._kind != "f":
+            return  # listed in watched_variables() (as TF does), but never differentiated
+        reads = self._reads.get(vid)
+        if reads is None:
+            self._reads[vid] = [value]
+        elif reads[-1] is value or any(r is value for r in reads):  # not `in`: it calls ==
+            return
+        else:
+            reads.append(value)  # the variable was assigned a new value since
+        self._watched[id(value)] = value
 
     def _record(self, prim: Any, args: tuple, params: dict, outs: tuple) -> None:
+        """Keeps ``outs = prim(*args, **params)`` if a watched tensor flows into it."""
         watched = self._watched
         for a in args:
             if id(a) in watched:
                 break
         else:
             return
-        if prim.vjp is not None and not prim.differentiable:
+        if prim.vjp is NOT_DIFFERENTIABLE:
             return
-        self._eqns.append(Eqn(prim, args, params, outs))
+        kept = False
         for o in outs:
-            if o._dtype.is_floating:
+            if o._dtype._kind == "f":
                 watched[id(o)] = o
+                kept = True
+        if kept:
+            self._eqns.append(Eqn(prim, args, params, outs))
 
     @property
     def _tape_eqns(self) -> list:
@@ -245,7 +351,7 @@ class GradientTape:
             True
         """
         if not self._recording:
-            raise RuntimeError("Tape is not recording.")
+            raise RuntimeError("Trying to stop recording a tape which is not recording.")
         return _StopRecording(self)
 
     def reset(self) -> None:
@@ -268,17 +374,17 @@ class GradientTape:
         self._explicit = set()
 
     def watched_variables(self) -> tuple:
-        """The variables watched so far, in the order they were first watched.
+        """The watched variables, in the order they were created (as TF orders them).
 
         Example:
             >>> import minitf as tf
-            >>> v = tf.Variable(1.0, name="v")
+            >>> a, b = tf.Variable(1.0, name="a"), tf.Variable(2.0, name="b")
             >>> with tf.GradientTape() as t:
-            ...     _ = v * 2
-            >>> [x.name for x in t.watched_variables()]
-            ['v:0']
+            ...     _ = b * a
+            >>> [v.name for v in t.watched_variables()]
+            ['a:0', 'b:0']
         """
-        return tuple(self._variables.values())
+        return tuple(sorted(self._variables.values(), key=lambda v: v._unique_id))
 
     # -- differentiation -------------------------------------------------------------
     def gradient(self, target: Any, sources: Any, output_gradients: Any = None,
@@ -286,7 +392,8 @@ class GradientTape:
         """Gradients of ``target`` (summed if not scalar) with respect to ``sources``.
 
         Args:
-            target: a tensor or a nested structure of tensors.
+            target: a tensor or a nested structure of tensors (their sum is
+                differentiated).
             sources: tensors and/or variables, in any nested structure; the result has
                 the same structure.
             output_gradients: cotangents to start from, one per target (default ones).
@@ -294,7 +401,8 @@ class GradientTape:
                 sources the target does not depend on.
 
         Returns:
-            The gradients in the structure of ``sources``.
+            The gradients in the structure of ``sources``; ``None`` for integer or bool
+            sources and (by default) for sources the target does not depend on.
 
         Raises:
             RuntimeError: on a second call to a non-persistent tape.
@@ -307,91 +415,112 @@ class GradientTape:
             >>> t.gradient(loss, {"w": w})["w"].numpy()
             array([2., 4.], dtype=float32)
         """
-        if self._used:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians). Create the tape with "
-                               "tf.GradientTape(persistent=True) to call gradient() again.")
-        if not isinstance(unconnected_gradients, UnconnectedGradients):
-            unconnected_gradients = UnconnectedGradients(unconnected_gradients)
-        single_target = not isinstance(target, (list, tuple, dict))
-        flat_targets = [target] if single_target else nest.flatten(target)
-        single_source = not isinstance(sources, (list, tuple, dict))
+        self._begin_differentiation()
+        if unconnected_gradients is not UnconnectedGradients.NONE:
+            unconnected_gradients = UnconnectedGradients(
+                getattr(unconnected_gradients, "value", unconnected_gradients))
+        flat_targets = nest.flatten(target) if isinstance(target, _NESTED) else [target]
+        single_source = not isinstance(sources, _NESTED)
         flat_sources = [sources] if single_source else nest.flatten(sources)
-        if output_gradients is not None:
-            flat_og = nest.flatten(output_gradients) if nest.is_nested(output_gradients) \
+        if output_gradients is None:
+            flat_og: list = [None] * len(flat_targets)
+        else:
+            flat_og = nest.flatten(output_gradients) if isinstance(output_gradients, _NESTED) \
                 else [output_gradients]
             if len(flat_og) != len(flat_targets):
-                raise ValueError(f"output_gradients has {len(flat_og)} entries for "
-                                 f"{len(flat_targets)} targets.")
-        else:
-            flat_og = [None] * len(flat_targets)
-        grads = self._gradients(flat_targets, flat_sources, flat_og, unconnected_gradients)
-        if not self._persistent:
-            self._used = True
-            self.reset()
+                raise ValueError(f"GradientTape.gradient: output_gradients has {len(flat_og)} "
+                                 f"entries for {len(flat_targets)} targets; pass one cotangent "
+                                 f"per target (or None).")
+        keys = [self._source_keys(s) for s in flat_sources]
+        relevant = self._relevant(keys)
+        grads = self._pullback(flat_targets, flat_og, flat_sources, keys, relevant,
+                               unconnected_gradients)
+        self._end_differentiation()
         return grads[0] if single_source else nest.pack_sequence_as(sources, grads)
 
-    def _source_tensors(self, source: Any) -> list:
-        from minitf.variables import Variable
-        if isinstance(source, Variable):
-            source = getattr(source, "_parent", source)
-            return list(self._reads.get(id(source), []))
-        if not isinstance(source, Tensor):
-            raise ValueError(f"Sources must be tensors or variables, got {source!r}.")
-        return [source]
+    def _begin_differentiation(self) -> None:
+        if self._used:
+            raise RuntimeError(_NON_PERSISTENT_AGAIN)
+        if self._recording:
+            if not self._persistent:
+                self._stop_recording_for_good()
+            else:
+                # The tape stays on: it records its own backward pass (for higher
+                # derivatives), at the price of a longer tape.
+                logger.warning("GradientTape.gradient was called inside the `with` block of "
+                               "a persistent tape: the gradient computation is recorded on "
+                               "that tape too, which costs time and memory. Call it after "
+                               "the block unless you need higher-order derivatives.")
 
-    def _gradients(self, targets: list, sources: list, output_gradients: list,
-                   unconnected: UnconnectedGradients) -> list:
-        from minitf.variables import Variable
-        # This tape records nothing while it differentiates (outer tapes do record).
-        ctx = interpreters.current()
-        token = interpreters._context.set(
-            ctx.replace(tapes=tuple(t for t in ctx.tapes if t is not self)))
-        try:
-            source_lists = [self._source_tensors(s) for s in sources]
-            # Only tensors that depend on a source need cotangents: one forward sweep.
-            relevant = set()
-            for lst in source_lists:
-                relevant.update(id(t) for t in lst)
-            for eqn in self._eqns:
-                for x in eqn.inputs:
-                    if id(x) in relevant:
-                        for o in eqn.outputs:
-                            relevant.add(id(o))
-                        break
-            cts: dict = {}
-            for t, og in zip(targets, output_gradients):
-                if isinstance(t, Variable):
-                    t = t._tensor
-                if t is None:
-                    continue
-                if not isinstance(t, Tensor):
-                    raise ValueError(f"Targets must be tensors, got {t!r}.")
-                if id(t) not in relevant:
-                    continue
-                seed = _ones_like(t) if og is None else convert_to_tensor(og, t._dtype)
-                prev = cts.get(id(t))
-                cts[id(t)] = seed if prev is None else _add(prev, seed)
-            if cts:
-                backward_pass(self._eqns, cts, relevant)
-            out = []
-            for src, lst in zip(sources, source_lists):
-                if not src.dtype.is_floating:
-                    logger.warning("The dtype of the source tensor must be floating (e.g. "
-                                   "tf.float32) when calling GradientTape.gradient, got %r",
-                                   src.dtype)
-                    out.append(None)
-                    continue
-                g = None
-                for t in lst:
-                    c = cts.get(id(t))
-                    if c is not None:
-                        g = c if g is None else _add(g, c)
-                if g is None and unconnected is UnconnectedGradients.ZERO:
-                    g = _zeros_like(src._read() if isinstance(src, Variable) else src)
-                out.append(g)
-        finally:
-            interpreters._context.reset(token)
+    def _end_differentiation(self) -> None:
+        if not self._persistent:
+            self._used = True
+            self.reset()  # free the recorded equations and tensors now
+
+    def _source_keys(self, source: Any) -> list:
+        # A variable's gradient is the sum over the tensors read from it; a Variable
+        # passed as a *target* is keyed by the variable itself (TF's handle semantics).
+        if isinstance(source, Variable):
+            var = _base_variable(source)
+            reads = self._reads.get(id(var))
+            return [id(var)] + [id(t) for t in reads] if reads else [id(var)]
+        if isinstance(source, Tensor):
+            return [id(source)]
+        raise ValueError(f"GradientTape.gradient: sources must be tensors or variables, got "
+                         f"{source!r} of type {type(source).__name__}.")
+
+    def _relevant(self, keys: list) -> set:
+        # Forward sweep: the atoms that depend on a source. Only they need cotangents.
+        relevant = set()
+        for ks in keys:
+            relevant.update(ks)
+        add = relevant.add
+        for eqn in self._eqns:
+            for x in eqn.inputs:
+                if id(x) in relevant:
+                    for o in eqn.outputs:
+                        add(id(o))
+                    break
+        return relevant
+
+    def _pullback(self, targets: list, output_gradients: list, sources: list, keys: list,
+                  relevant: set, unconnected: UnconnectedGradients) -> list:
+        cts: dict = {}
+        for t, og in zip(targets, output_gradients):
+            if isinstance(t, Variable):
+                var = _base_variable(t)
+                key, t = id(var), var._tensor
+            elif isinstance(t, Tensor):
+                key = id(t)
+            elif t is None:
+                continue
+            else:
+                raise ValueError(f"GradientTape.gradient: targets must be tensors, got {t!r} "
+                                 f"of type {type(t).__name__}.")
+            if key not in relevant or t._dtype._kind != "f":
+                continue
+            seed = _ones_like(t) if og is None else convert_to_tensor(og, t._dtype)
+            prev = cts.get(key)
+            cts[key] = seed if prev is None else _add(prev, seed)
+        if cts:
+            backward_pass(self._eqns, cts, relevant)
+        out = []
+        for src, ks in zip(sources, keys):
+            if src._dtype._kind != "f":
+                # TF logs this at a verbosity that is off by default: debug, here.
+                logger.debug("The dtype of the source tensor must be floating (e.g. "
+                             "tf.float32) when calling GradientTape.gradient, got %r",
+                             src._dtype)
+                out.append(None)
+                continue
+            g = None
+            for k in ks:
+                c = cts.get(k)
+                if c is not None:
+                    g = c if g is None else _add(g, c)
+            if g is None and unconnected is UnconnectedGradients.ZERO:
+                g = _zeros_like(src._tensor if isinstance(src, Variable) else src)
+            out.append(g)
         return out
 
     def jacobian(self, target: Any, sources: Any, unconnected_gradients: Any =
@@ -399,7 +528,7 @@ class GradientTape:
                  experimental_use_pfor: bool = True) -> Any:
         """The Jacobian: shape ``target.shape + source.shape`` for each source.
 
-        Computed with one backward pass per element of ``target``.
+        Computed with one backward pass per element of ``target`` (no vectorization).
 
         Example:
             >>> import minitf as tf
@@ -410,51 +539,8 @@ class GradientTape:
             array([[2., 0.],
                    [0., 4.]], dtype=float32)
         """
-        from minitf.ops.creation import zeros_like
-        from minitf.ops.shape import reshape, stack
-        if self._used:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians).")
-        target = convert_to_tensor(target)
-        flat_sources = nest.flatten(sources)
-        n = target.shape.num_elements()
-        if n is None:
-            raise ValueError("jacobian needs a target of known size.")
-        rows: list = [[] for _ in flat_sources]
-        import numpy as np
-        unconnected = UnconnectedGradients(getattr(unconnected_gradients, "value",
-                                                   unconnected_gradients))
-        for i in range(n):
-            seed = np.zeros(n, target._dtype.np)
-            seed[i] = 1
-            og = convert_to_tensor(seed.reshape(target._shape))
-            grads = self._gradients([target], flat_sources, [og], UnconnectedGradients.ZERO)
-            for r, g in zip(rows, grads):
-                r.append(g)
-        out = []
-        for src, r in zip(flat_sources, rows):
-            shape = list(target._shape) + list(src.shape.as_list())
-            if any(g is None for g in r):
-                out.append(None)
-                continue
-            if n == 0:
-                out.append(zeros_like(convert_to_tensor(np.zeros(shape, src.dtype.np))))
-                continue
-            jac = reshape(stack(r), shape)
-            if unconnected is UnconnectedGradients.NONE and not self._connected(target, src):
-                jac = None
-            out.append(jac)
-        if not self._persistent:
-            self._used = True
-            self.reset()
-        return nest.pack_sequence_as(sources, out)
-
-    def _connected(self, target: Tensor, source: Any) -> bool:
-        ids = {id(t) for t in self._source_tensors(source)}
-        for eqn in self._eqns:
-            if any(id(x) in ids for x in eqn.inputs):
-                ids.update(id(o) for o in eqn.outputs)
-        return id(target) in ids
+        from minitf.jacobians import jacobian
+        return jacobian(self, target, sources, unconnected_gradients)
 
     def batch_jacobian(self, target: Any, source: Any, unconnected_gradients: Any =
                        UnconnectedGradients.NONE, parallel_iterations: Any = None,
@@ -472,126 +558,37 @@ class GradientTape:
             >>> t.batch_jacobian(y, x).shape
             TensorShape([2, 2, 2])
         """
-        import numpy as np
-        from minitf.ops.shape import reshape, stack
-        if self._used:
-            raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
-                               "set of gradients (or jacobians).")
-        target = convert_to_tensor(target)
-        b = target._shape[0]
-        rest = target._shape[1:]
-        m = int(np.prod(rest)) if rest else 1
-        cols = []
-        for j in range(m):
-            seed = np.zeros((b, m), target._dtype.np)
-            seed[:, j] = 1
-            og = convert_to_tensor(seed.reshape(target._shape))
-            (g,) = self._gradients([target], [source], [og], UnconnectedGradients.ZERO)
-            cols.append(g)
-        src_rest = list(source.shape.as_list()[1:])
-        jac = reshape(stack(cols, axis=1), [b] + list(rest) + src_rest)
-        if not self._persistent:
-            self._used = True
-            self.reset()
-        return jac
+        from minitf.jacobians import batch_jacobian
+        return batch_jacobian(self, target, source, unconnected_gradients)
 
 
 class _StopRecording:
+    """The context of ``tape.stop_recording()``: the tape is off the context's tapes."""
+
     def __init__(self, tape: GradientTape) -> None:
         self._tape = tape
 
     def __enter__(self) -> None:
-        ctx = interpreters.current()
-        self._token = interpreters._context.set(
-            ctx.replace(tapes=tuple(t for t in ctx.tapes if t is not self._tape)))
+        ctx = _context.get()
+        self._token = _context.set(Context(tuple(t for t in ctx.tapes if t is not self._tape),
+                                           ctx.builder, ctx.device))
+        self._tape._recording = False
 
     def __exit__(self, *exc: Any) -> None:
-        interpreters._context.reset(self._token)
-
-
-# ---------------------------------------------------------------------------------------
-# custom_gradient
-# ---------------------------------------------------------------------------------------
-def _custom_vjp(g: Any, *inputs: Any, out: Any, grad_fn: Callable, n_args: int,
-                variables: tuple, single: bool) -> tuple:
-    upstream = g if not single else (g[0] if isinstance(g, list) else g)
-    if variables:
-        result = grad_fn(upstream, variables=list(variables))
-        input_grads, var_grads = result
-        input_grads = list(input_grads) if isinstance(input_grads, (list, tuple)) \
-            else [input_grads]
-        return tuple(input_grads) + tuple(var_grads)
-    result = grad_fn(upstream)
-    result = list(result) if isinstance(result, (list, tuple)) else [result]
-    if len(result) != n_args:
-        raise ValueError(f"custom_gradient: the grad function returned {len(result)} "
-                         f"gradients for {n_args} inputs.")
-    return tuple(result)
-
-
-def _custom_prim() -> Any:
-    from minitf.core.primitive import PRIMITIVES, Primitive
-    if "custom_gradient" in PRIMITIVES:
-        return PRIMITIVES["custom_gradient"]
-    prim = Primitive("custom_gradient", multiple_results=True)
-    prim.def_vjp(_custom_vjp)
-    prim.def_abstract_eval(lambda *a, **k: [])
-    return prim
-
-
-def custom_gradient(f: Optional[Callable] = None) -> Callable:
-    """Decorates ``f(*x) -> (y, grad_fn)`` so that tapes use ``grad_fn`` for its gradient.
-
-    ``grad_fn(upstream)`` returns one gradient per input; if ``f`` reads trainable
-    variables, ``grad_fn(upstream, variables=...)`` returns ``(input_grads,
-    variable_grads)``.
-
-    Example:
-        >>> import minitf as tf
-        >>> @tf.custom_gradient
-        ... def clip_grad(x):
-        ...     def grad(upstream):
-        ...         return tf.clip_by_value(upstream, -1.0, 1.0)
-        ...     return tf.identity(x), grad
-        >>> x = tf.constant(3.0)
-        >>> with tf.GradientTape() as t:
-        ...     t.watch(x)
-        ...     y = clip_grad(x) * 10.0
-        >>> float(t.gradient(y, x))
-        1.0
-    """
-    if f is None:
-        return custom_gradient
-
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        from minitf.variables import Variable
-        ctx = interpreters.current()
-        inputs = [a if isinstance(a, Tensor) else convert_to_tensor(a) for a in args]
-        spy = GradientTape(watch_accessed_variables=True)
-        with interpreters.using(ctx.replace(tapes=())):
-            spy._push()
-            try:
-                result, grad_fn = f(*inputs, **kwargs)
-            finally:
-                spy._pop()
-        variables = tuple(v for v in spy.watched_variables() if isinstance(v, Variable))
-        if not ctx.tapes:
-            return result
-        flat_out = nest.flatten(result)
-        # Reading each variable again lets the outer tapes watch its current value.
-        var_values = [v._read() for v in variables]
-        prim = _custom_prim()
-        params = {"grad_fn": grad_fn, "n_args": len(inputs), "variables": variables,
-                  "single": not nest.is_nested(result)}
-        for tape in ctx.tapes:
-            tape._record(prim, tuple(inputs) + tuple(var_values), params, tuple(flat_out))
-        return result
-
-    wrapped.__name__ = getattr(f, "__name__", "custom_gradient")
-    wrapped.__doc__ = f.__doc__
-    return wrapped
+        _context.reset(self._token)
+        self._tape._recording = True
 
 
 def iter_watched(tape: GradientTape) -> Iterator[Tensor]:
-    """The tensors a tape watches (for tests and teaching)."""
+    """The tensors a tape watches (for tests and teaching).
+
+    Example:
+        >>> import minitf as tf
+        >>> x = tf.constant(1.0)
+        >>> with tf.GradientTape() as t:
+        ...     t.watch(x)
+        >>> [w is x for w in iter_watched(t)]
+        [True]
+    """
     return iter(tape._watched.values())
+

@@ -92,7 +92,9 @@ class Primitive:
     def def_vjp(self, rule: Any) -> Any:
         """Registers ``rule(g, *inputs, out, **params) -> tuple of cotangents``.
 
-        Pass :data:`NOT_DIFFERENTIABLE` for ops without a gradient.
+        Pass :data:`NOT_DIFFERENTIABLE` for ops without a gradient. A rule may also
+        take a keyword-only ``needs`` (one bool per input): the backward pass then says
+        which cotangents it keeps, and the rule may return None for the others.
         """
         self.vjp = rule
         return rule

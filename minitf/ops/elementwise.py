@@ -862,34 +862,58 @@ for _p in (floor_p, ceil_p, round_p, is_nan_p, is_finite_p, logical_not_p, floor
            logical_and_p, logical_or_p, logical_xor_p):
     _p.def_vjp(NOT_DIFFERENTIABLE)
 
-add_p.def_vjp(lambda g, x, y, *, out: (_fit(g, x), _fit(g, y)))
-sub_p.def_vjp(lambda g, x, y, *, out: (_fit(g, x), _fit(_neg(g), y)))
-mul_p.def_vjp(lambda g, x, y, *, out: (_fit(_mul(g, y), x), _fit(_mul(g, x), y)))
-# d(x/y) = dx / y - dy x / y²  =  dx / y - dy out / y
-div_p.def_vjp(lambda g, x, y, *, out: (
-    _fit(_div(g, y), x), _fit(_neg(_div(_mul(g, out), y)), y)))
+# Binary rules take `needs` (which inputs' cotangents the tape keeps, see
+# autodiff.backward_pass) and skip the others: `w * x` with a constant x costs one mul.
+_BOTH = (True, True)
+
+
+@add_p.def_vjp
+def _add_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
+    return (_fit(g, x) if needs[0] else None, _fit(g, y) if needs[1] else None)
+
+
+@sub_p.def_vjp
+def _sub_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
+    return (_fit(g, x) if needs[0] else None, _fit(_neg(g), y) if needs[1] else None)
+
+
+@mul_p.def_vjp
+def _mul_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
+    return (_fit(_mul(g, y), x) if needs[0] else None,
+            _fit(_mul(g, x), y) if needs[1] else None)
+
+
+@div_p.def_vjp
+def _div_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
+    # d(x/y) = dx / y - dy x / y²  =  dx / y - dy out / y
+    return (_fit(_div(g, y), x) if needs[0] else None,
+            _fit(_neg(_div(_mul(g, out), y)), y) if needs[1] else None)
+
 # floormod(x, y) = x - floor(x / y) y  (TF's gradient: dx = g, dy = -g floor(x / y))
 mod_p.def_vjp(lambda g, x, y, *, out: (
     _fit(g, x), _fit(_neg(_mul(g, bind1(floordiv_p, x, y))), y)))
 
 
 @pow_p.def_vjp
-def _pow_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor) -> tuple:
+def _pow_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
     # d x^y / dx = y x^(y-1);  d x^y / dy = x^y log x, taken as 0 where x <= 0 (as TF).
-    gx = _mul(g, _mul(y, bind1(pow_p, x, bind1(sub_p, y, _scalar(1, y)))))
-    positive = bind1(greater_p, x, _scalar(0, x))
-    safe_x = bind1(select_p, positive, x, _scalar(1, x))  # log(1) = 0, never log(<=0)
-    gy = _mul(g, _mul(out, bind1(log_p, safe_x)))
-    return _fit(gx, x), _fit(gy, y)
+    gx = gy = None
+    if needs[0]:
+        gx = _fit(_mul(g, _mul(y, bind1(pow_p, x, bind1(sub_p, y, _scalar(1, y))))), x)
+    if needs[1]:
+        positive = bind1(greater_p, x, _scalar(0, x))
+        safe_x = bind1(select_p, positive, x, _scalar(1, x))  # log(1) = 0, never log(<=0)
+        gy = _fit(_mul(g, _mul(out, bind1(log_p, safe_x))), y)
+    return gx, gy
 
 
 def _minmax_vjp(mask_p: Primitive) -> Callable:
-    def vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor) -> tuple:
+    def vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
         # Ties send the gradient to x, as TF's _MaximumGrad/_MinimumGrad do.
         mask = bind1(mask_p, x, y)
         zero = _scalar(0, g)
-        return (_fit(bind1(select_p, mask, g, zero), x),
-                _fit(bind1(select_p, mask, zero, g), y))
+        return (_fit(bind1(select_p, mask, g, zero), x) if needs[0] else None,
+                _fit(bind1(select_p, mask, zero, g), y) if needs[1] else None)
     return vjp
 
 
@@ -898,9 +922,11 @@ minimum_p.def_vjp(_minmax_vjp(less_equal_p))
 
 
 @select_p.def_vjp
-def _select_vjp(g: Tensor, c: Tensor, x: Tensor, y: Tensor, *, out: Tensor) -> tuple:
+def _select_vjp(g: Tensor, c: Tensor, x: Tensor, y: Tensor, *, out: Tensor,
+                needs: tuple = (False, True, True)) -> tuple:
     zero = _scalar(0, g)
-    return (None, _fit(bind1(select_p, c, g, zero), x), _fit(bind1(select_p, c, zero, g), y))
+    return (None, _fit(bind1(select_p, c, g, zero), x) if needs[1] else None,
+            _fit(bind1(select_p, c, zero, g), y) if needs[2] else None)
 
 
 @cast_p.def_vjp

@@ -49,9 +49,12 @@ def _matrix_transpose(x: Tensor) -> Tensor:
 
 
 @matmul_p.def_vjp
-def _matmul_vjp(g: Tensor, a: Tensor, b: Tensor, *, out: Tensor) -> tuple:
-    return (bind1(matmul_p, g, _matrix_transpose(b)),
-            bind1(matmul_p, _matrix_transpose(a), g))
+def _matmul_vjp(g: Tensor, a: Tensor, b: Tensor, *, out: Tensor,
+                needs: tuple = (True, True)) -> tuple:
+    # `needs` (see autodiff.backward_pass): the first layer's input needs no cotangent,
+    # and skipping it saves a whole matmul.
+    return (bind1(matmul_p, g, _matrix_transpose(b)) if needs[0] else None,
+            bind1(matmul_p, _matrix_transpose(a), g) if needs[1] else None)
 
 
 def _check_matmul(sa: tuple, sb: tuple, da: Any, db: Any) -> None:
