@@ -29,6 +29,7 @@ from minitf import config, linalg, math, nn, random, train  # noqa: F401
 from minitf import data  # noqa: F401  (tf.data: input pipelines)
 from minitf.autodiff import GradientTape, UnconnectedGradients  # noqa: F401
 from minitf.custom_grad import custom_gradient  # noqa: F401
+from minitf import testing  # noqa: F401  (assert_allclose, check_grads)
 from minitf.ops.creation import (  # noqa: F401
     constant, fill, linspace, ones, ones_like, range, zeros, zeros_like,
 )
@@ -61,7 +62,7 @@ __all__ = [
     "int64", "string", "uint8", "uint16", "uint32", "uint64", "newaxis",
     # namespaces
     "config", "errors", "linalg", "math", "nest", "nn", "random", "train",
-    "data",
+    "data", "testing",
     # creation
     "constant", "convert_to_tensor", "eye", "fill", "identity", "is_tensor", "linspace",
     "ones", "ones_like", "range", "zeros", "zeros_like",
