@@ -123,13 +123,17 @@ class Tensor:
         return iter(unstack(self))
 
     def __bool__(self) -> bool:
-        return bool(host_array(self))
+        v = host_array(self)
+        # TF: an empty tensor is False; more than one element is ambiguous (ValueError).
+        return False if v.size == 0 else bool(v)
 
     def __float__(self) -> float:
-        return float(host_array(self))
+        # TF converts any one-element tensor ([2.5] too); NumPy 2 only rank-0 arrays.
+        v = host_array(self)
+        return float(v.reshape(()) if v.size == 1 else v)
 
     def __int__(self) -> int:
-        return int(host_array(self))
+        return int(host_array(self))  # rank 0 only, as TF 2.21
 
     def __index__(self) -> int:
         if not (self._dtype.is_integer) or self._shape != ():
@@ -252,26 +256,144 @@ def is_tensor(x: Any) -> bool:
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 
 
-def _leaf_kinds(value: Any, kinds: set) -> None:
-    # Collects which kinds of leaves a nested Python sequence holds ('bool', 'int',
-    # 'float', 'numpy', 'str', 'other'): TF refuses to mix bools with numbers, and keeps
-    # NumPy leaves' dtypes instead of narrowing them to float32.
-    for v in value:
-        t = type(v)
-        if t is float:
-            kinds.add("float")
-        elif t is int:
-            kinds.add("int")
-        elif t is bool:
-            kinds.add("bool")
-        elif t is list or t is tuple:
-            _leaf_kinds(v, kinds)
-        elif isinstance(v, (np.generic, np.ndarray, Tensor)) or hasattr(v, "_as_tensor"):
-            kinds.add("numpy")
-        elif isinstance(v, (str, bytes)):
-            kinds.add("str")
-        else:
-            kinds.add("other")
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+class _Leaves:
+    """What a nested Python sequence holds, found in one depth-first walk.
+
+    TensorFlow infers a nested list's dtype from its *first* leaf: ``[1, 2.0]`` is
+    float32 (an int may become a float), ``[True, 1]`` is refused (a bool may not become
+    an int) while ``[1, True]`` is int32, ``[np.float64(1), 2.0]`` is float64 but
+    ``[2.0, np.float64(1)]`` float32. Tensors inside a list are stacked: the first
+    tensor's dtype is the dtype of the whole.
+    """
+
+    __slots__ = ("first", "first_np_dtype", "kinds", "tensor_dtype", "wide_int")
+
+    def __init__(self) -> None:
+        self.first: Optional[str] = None
+        self.first_np_dtype: Any = None
+        self.kinds: set = set()
+        self.tensor_dtype: Optional[_dtypes.DType] = None
+        self.wide_int = False  # some int needs int64
+
+    def walk(self, value: Any) -> "_Leaves":
+        for v in value:
+            t = type(v)
+            if t is list or t is tuple:
+                self.walk(v)
+                continue
+            if t is float:
+                kind = "float"
+            elif t is int:
+                kind = "int"
+                if not _INT32_MIN <= v <= _INT32_MAX:
+                    if not _INT64_MIN <= v <= _INT64_MAX:
+                        raise ValueError(
+                            "Can't convert Python sequence with out-of-range integer to "
+                            f"Tensor: {v} does not fit in int64. Use a float, or smaller "
+                            "numbers.")
+                    self.wide_int = True
+            elif t is bool:
+                kind = "bool"
+            elif isinstance(v, Tensor) or hasattr(t, "_as_tensor"):
+                kind = "tensor"
+                if self.tensor_dtype is None:
+                    self.tensor_dtype = v.dtype
+            elif isinstance(v, (np.generic, np.ndarray)):
+                kind = {"f": "npfloat", "i": "int", "u": "int", "b": "bool", "U": "str",
+                        "S": "str"}.get(v.dtype.kind, "other")
+                if kind == "int" and np.size(v) and (np.min(v) < _INT32_MIN
+                                                     or np.max(v) > _INT32_MAX):
+                    self.wide_int = True
+            elif isinstance(v, (str, bytes)):
+                kind = "str"
+            else:
+                kind = "other"
+            if self.first is None:
+                self.first = kind
+                self.first_np_dtype = getattr(v, "dtype", None)
+            self.kinds.add(kind)
+        return self
+
+
+_MIXED = "Can't convert Python sequence with mixed types to Tensor."
+
+
+def _sequence_to_array(value: Any, dtype: Optional[_dtypes.DType]) -> np.ndarray:
+    """A nested list/tuple as an array, with TF's first-leaf dtype inference."""
+    leaves = _Leaves().walk(value)
+    kinds = leaves.kinds
+    if "other" in kinds:
+        raise ValueError(
+            f"Attempt to convert a value ({value!r}) with an unsupported type to a Tensor: "
+            f"only numbers, bools, strings, NumPy values and tensors can be nested.")
+    if "str" in kinds:
+        if len(kinds) > 1:
+            raise ValueError(_MIXED + " Strings cannot be mixed with numbers.")
+        if dtype is not None and dtype is not _dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
+        arr = _rectangular(value, object)
+        return np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
+                            otypes=[object])(arr) if arr.size else arr
+    if leaves.tensor_dtype is not None:
+        # Stacking tensors: every leaf is converted to the first tensor's dtype.
+        target = leaves.tensor_dtype if dtype is None else dtype
+        return _rectangular(_leaves_as(value, target), target.np)
+    if dtype is not None:
+        if kinds & {"float", "npfloat"} and not dtype.is_floating:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}"
+                            if len(repr(value)) < 80 else
+                            f"Cannot convert a Python float to EagerTensor of dtype "
+                            f"{dtype.name}")
+        if dtype.is_bool and kinds - {"bool"}:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype bool")
+        return _rectangular(value, None).astype(dtype.np)
+    first = leaves.first
+    if first == "bool" and kinds != {"bool"}:
+        raise ValueError(_MIXED + " A list that starts with a bool must hold only bools; "
+                         "write 1/0 for numbers, or cast with tf.cast.")
+    arr = _rectangular(value, None)
+    if first is None:  # only empty lists: TF's default is float32
+        return arr.astype(np.float32)
+    if first == "npfloat":
+        return arr.astype(leaves.first_np_dtype)
+    if first == "float" or kinds & {"float", "npfloat"}:
+        return arr.astype(np.float32)
+    if first == "int":
+        return arr.astype(np.int64 if leaves.wide_int else np.int32)
+    return arr.astype(np.bool_)
+
+
+def _rectangular(value: Any, np_dtype: Any) -> np.ndarray:
+    # NumPy raises (or builds an object array) for ragged nesting; TF says ValueError.
+    try:
+        arr = np.array(value, dtype=np_dtype)
+    except (ValueError, TypeError):
+        arr = None
+    if arr is None or (arr.dtype == object and np_dtype is not object):
+        raise ValueError(
+            "Can't convert non-rectangular Python sequence to Tensor: every inner list "
+            "at one depth must have the same length (pad the short ones, or see "
+            "tf.ragged in TensorFlow).")
+    return arr
+
+
+def _leaves_as(value: Any, dtype: _dtypes.DType) -> Any:
+    """The nested structure with every leaf converted to ``dtype`` (for stacking)."""
+    if type(value) is list or type(value) is tuple:
+        return [_leaves_as(v, dtype) for v in value]
+    if isinstance(value, Tensor) or hasattr(type(value), "_as_tensor"):
+        t = value if isinstance(value, Tensor) else type(value)._as_tensor(value)
+        if t._dtype is not dtype:
+            from minitf import errors
+            raise errors.InvalidArgumentError(
+                None, None, f"cannot compute Pack as input #1(zero-based) was expected to "
+                f"be a {dtype.name} tensor but is a {t._dtype.name} tensor [Op:Pack]. "
+                f"Tensors stacked from a list must share one dtype; tf.cast them first.")
+        return host_array(t)
+    return to_array(value, dtype)
 
 
 def _python_to_array(value: Any, dtype: Optional[_dtypes.DType]) -> np.ndarray:
@@ -286,57 +408,25 @@ def _python_to_array(value: Any, dtype: Optional[_dtypes.DType]) -> np.ndarray:
     if t is bool:
         return np.array(value, np.bool_ if dtype is None else dtype.np)
     if t is int:
+        if not _INT64_MIN <= value <= _INT64_MAX and (dtype is None or dtype.is_integer):
+            raise ValueError(
+                f"Can't convert Python sequence with out-of-range integer to Tensor: "
+                f"{value} does not fit in int64. Use a float (e.g. {value}.0) instead.")
         if dtype is None:
             dtype = _dtypes.int32 if _INT32_MIN <= value <= _INT32_MAX else _dtypes.int64
         if dtype is _dtypes.bool:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype bool")
-        try:
-            return np.array(value).astype(dtype.np)
-        except OverflowError:
-            raise ValueError(f"Can't convert Python int {value} to a Tensor: it does not fit "
-                             f"in {dtype.name}.") from None
+        # Like TF, an int that does not fit an explicit integer dtype wraps around.
+        return np.array(value).astype(dtype.np)
     if isinstance(value, (str, bytes)):
+        if dtype is not None and dtype is not _dtypes.string:
+            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
         return np.array(value.encode() if isinstance(value, str) else value, dtype=object)
     if t is not list and t is not tuple:
         raise ValueError(
             f"Attempt to convert a value ({value!r}) with an unsupported type ({t}) to a "
             f"Tensor.")
-    kinds: set = set()
-    _leaf_kinds(value, kinds)
-    if "other" in kinds:
-        raise ValueError(
-            f"Attempt to convert a value ({value!r}) with an unsupported type to a Tensor: "
-            f"only numbers, bools, strings, NumPy values and tensors can be nested.")
-    if "bool" in kinds and kinds & {"int", "float"}:
-        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
-    if "str" in kinds and len(kinds) > 1:
-        raise ValueError("Can't convert Python sequence with mixed types to Tensor.")
-    try:
-        arr = np.array(value, dtype=object if "str" in kinds else None)
-    except ValueError:
-        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from None
-    if arr.dtype == object and "str" not in kinds:
-        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.")
-    if "str" in kinds:
-        return np.vectorize(lambda s: s.encode() if isinstance(s, str) else s,
-                            otypes=[object])(arr) if arr.size else arr
-    if dtype is not None:
-        if "float" in kinds and not dtype.is_floating:
-            bad = next(iter(np.asarray(arr, np.float64).ravel()))
-            raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}"
-                            if len(repr(value)) < 80 else
-                            f"Cannot convert a Python float such as {bad} to EagerTensor of "
-                            f"dtype {dtype.name}")
-        return arr.astype(dtype.np)
-    if "numpy" in kinds:
-        return arr  # NumPy leaves keep NumPy's dtype (e.g. float64)
-    if arr.dtype.kind == "f" or arr.size == 0 and arr.dtype == np.float64:
-        return arr.astype(np.float32)
-    if arr.dtype.kind == "i":
-        if arr.size and (arr.min() < _INT32_MIN or arr.max() > _INT32_MAX):
-            return arr.astype(np.int64)
-        return arr.astype(np.int32)
-    return arr
+    return _sequence_to_array(value, dtype)
 
 
 def to_array(value: Any, dtype: Optional[_dtypes.DType] = None) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 from minitf import dtypes as _dtypes
 from minitf.core import interpreters
 from minitf.core.spec import TensorShape, shape_str
+from minitf.ops._operands import dims_str as dims
 from minitf.tensor import Reference, Tensor, convert_to_tensor, host_array, numpy_text
 
 __all__ = ["Variable", "init_scope", "VariableSynchronization", "VariableAggregation"]
@@ -185,18 +186,26 @@ class Variable:
 
     # -- writing ---------------------------------------------------------------------
     def _check_new_value(self, value: Any, op: str) -> Tensor:
-        try:
-            t = convert_to_tensor(value, dtype=self._dtype)
-        except ValueError:
-            t = convert_to_tensor(value)
-            raise TypeError(
-                f"Cannot {op} a {t._dtype.name} value to variable '{self._name}' of dtype "
-                f"{self._dtype.name}; cast it first: tf.cast(value, tf.{self._dtype.name}).")
-        if not TensorShape._from_tuple(tuple(t._shape)).is_compatible_with(self._shape):
+        # As TF: a tensor of another dtype is a ValueError (convert_to_tensor's, which
+        # says to tf.cast), a Python value that cannot take the dtype (1.5 for an int
+        # variable) a TypeError.
+        t = convert_to_tensor(value, dtype=self._dtype)
+        compatible = TensorShape._from_tuple(tuple(t._shape)).is_compatible_with(self._shape)
+        if op != "assign" and not compatible:
+            from minitf import errors
+            kind = "AssignAddVariableOp" if op == "assign_add" else "AssignSubVariableOp"
+            raise errors.InvalidArgumentError(
+                None, None, f"Cannot update variable with shape {dims(self._shape)} using a "
+                f"Tensor with shape {dims(t._shape)}, shapes must be equal. [Op:{kind}] "
+                f"The update does not broadcast: pass a value of the variable's shape, e.g. "
+                f"tf.fill({list(self._shape)}, value) or tf.broadcast_to(value, "
+                f"{list(self._shape)}).")
+        if not compatible:
             raise ValueError(
                 f"Cannot {op} value to variable ' {self._name}': Shape mismatch.The "
                 f"variable shape {shape_str(self._shape)}, and the assigned value shape "
-                f"{shape_str(t._shape)} are incompatible.")
+                f"{shape_str(t._shape)} are incompatible. A variable's shape is fixed; "
+                f"create a new tf.Variable for a value of another shape.")
         return t
 
     def assign(self, value: Any, use_locking: Any = None, name: Optional[str] = None,

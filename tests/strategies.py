@@ -158,3 +158,9 @@ def sliceable_arrays(draw: st.DrawFn, max_rows: int = 12, max_components: int = 
     k = draw(st.integers(1, max_components))
     return tuple(draw(arrays(draw(dtypes()), (n,) + draw(shapes(max_dims=2, max_side=3))))
                  for _ in range(k))
+
+
+def index_keys(shape: tuple) -> st.SearchStrategy:
+    """Basic NumPy index keys for ``shape``: ints (negative too), slices with any step,
+    at most one ``...`` and ``None`` (new axes) — what ``tensor[key]`` accepts."""
+    return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True, min_dims=0)

@@ -15,7 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from minitf.ops import creation, elementwise, indexing, linalg, nn, random, reduction, shape
-from minitf.tensor import Tensor
+from minitf import errors
+from minitf.ops._operands import broadcast_shapes
+from minitf.tensor import Tensor, convert_to_tensor
 
 __all__ = ["creation", "elementwise", "indexing", "linalg", "nn", "random", "reduction",
            "shape"]
@@ -65,23 +67,30 @@ def _install_tensor_operators() -> None:
     Tensor.__hash__ = _unhashable  # defining __eq__ would otherwise set it to None
 
 
-def _eq(self: Tensor, other: Any) -> Any:
-    # TF 2: `==` is elementwise; a value that cannot become a tensor compares unequal.
+def _compare(self: Tensor, other: Any, fn: Any, unequal: bool) -> Any:
+    # TF 2: `==` is elementwise. A Python value takes the tensor's dtype (TypeError if it
+    # cannot: `int_tensor == 1.5`); shapes that do not broadcast give one scalar answer
+    # (TF's incompatible_shape_error=False) instead of an error.
     if other is None:
-        return False
-    try:
-        return elementwise.equal(self, other)
-    except (TypeError, ValueError):
-        return False
+        return unequal
+    if not isinstance(other, Tensor) and not hasattr(type(other), "_as_tensor"):
+        other = convert_to_tensor(other, dtype=self._dtype)
+    elif not isinstance(other, Tensor):
+        other = type(other)._as_tensor(other)
+    if other._dtype is self._dtype and None not in self._shape + other._shape:
+        try:
+            broadcast_shapes(self._shape, other._shape, "Equal")
+        except errors.InvalidArgumentError:
+            return convert_to_tensor(unequal)
+    return fn(self, other)
+
+
+def _eq(self: Tensor, other: Any) -> Any:
+    return _compare(self, other, elementwise.equal, unequal=False)
 
 
 def _ne(self: Tensor, other: Any) -> Any:
-    if other is None:
-        return True
-    try:
-        return elementwise.not_equal(self, other)
-    except (TypeError, ValueError):
-        return True
+    return _compare(self, other, elementwise.not_equal, unequal=True)
 
 
 def _unhashable(self: Tensor) -> int:

@@ -65,6 +65,11 @@ def constant(value: Any, dtype: Any = None, shape: Any = None,
     """
     dt = None if dtype is None else _dtypes.as_dtype(dtype)
     if isinstance(value, Tensor) and value._value is not None:
+        if dt is not None and value._dtype is not dt:
+            raise TypeError(
+                f"Expected tensor {host_array(value)} with dtype {dt!r}, but got dtype "
+                f"{value._dtype!r}. tf.constant does not change a tensor's dtype; use "
+                f"tf.cast(x, {dt!r}).")
         arr = to_array(value, dt)
     else:
         if hasattr(type(value), "_as_tensor"):

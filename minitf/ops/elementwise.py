@@ -578,8 +578,9 @@ def minimum(x: Any, y: Any, name: Optional[str] = None) -> Tensor:
 # ---------------------------------------------------------------------------------------
 # Comparisons and logic (not differentiable: bool outputs)
 # ---------------------------------------------------------------------------------------
-equal_p = _binary("eq", _scalar_fast(np.equal, operator.eq), ANY, _dtypes.bool)
-not_equal_p = _binary("ne", _scalar_fast(np.not_equal, operator.ne), ANY, _dtypes.bool)
+# Equality also compares strings (object arrays of bytes), as TF's Equal does.
+equal_p = _binary("eq", _scalar_fast(np.equal, operator.eq), ANY + "O", _dtypes.bool)
+not_equal_p = _binary("ne", _scalar_fast(np.not_equal, operator.ne), ANY + "O", _dtypes.bool)
 less_p = _binary("lt", _scalar_fast(np.less, operator.lt), NUMERIC, _dtypes.bool)
 less_equal_p = _binary("le", _scalar_fast(np.less_equal, operator.le), NUMERIC, _dtypes.bool)
 greater_p = _binary("gt", _scalar_fast(np.greater, operator.gt), NUMERIC, _dtypes.bool)

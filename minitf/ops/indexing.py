@@ -137,7 +137,9 @@ def _normalize_key(key: Any, shape: tuple) -> tuple[Spec, list]:
                     p = int(host_array(p))
                 parts.append(None if p is None else int(p))
             if parts[2] == 0:
-                raise ValueError("slice step cannot be zero")
+                raise errors.InvalidArgumentError(
+                    None, None, f"strides[{dim}] must be non-zero [Op:StridedSlice]: a slice "
+                    f"step of 0 would never advance; use 1 (or -1 to reverse).")
             spec.append(("slice", *parts))
             dim += 1
         else:
