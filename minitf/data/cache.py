@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import zipfile
 from typing import Any, Iterator, Optional
 
 import numpy as np
@@ -95,7 +96,7 @@ def read_cache_file(path: str, spec_leaves: list) -> tuple[list, bool]:
         with np.load(path, allow_pickle=False) as archive:
             meta = json.loads(archive["__meta__"].tobytes().decode())
             files = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, KeyError, json.JSONDecodeError) as e:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
         raise errors.DataLossError(
             None, None, f"cache: cannot read the cache file {path!r} ({e}). Delete it to "
                         f"rebuild the cache on the next pass.") from None

@@ -227,8 +227,10 @@ class Dataset(TransformationMethods):
             >>> import minitf as tf
             >>> import numpy as np
             >>> ds = tf.data.Dataset.from_tensor_slices((np.zeros((3, 2)), [1, 2, 3]))
-            >>> ds.element_spec
-            (TensorSpec(shape=(2,), dtype=tf.float64, name=None), TensorSpec(shape=(), dtype=tf.int32, name=None))
+            >>> for spec in ds.element_spec:
+            ...     print(spec)
+            TensorSpec(shape=(2,), dtype=tf.float64, name=None)
+            TensorSpec(shape=(), dtype=tf.int32, name=None)
         """
         from minitf.data.sources import TensorSliceDataset
         return TensorSliceDataset(tensors)

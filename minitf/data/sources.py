@@ -318,7 +318,7 @@ def _structure_error(spec: Any, value: Any) -> errors.OpError:
 
 
 def _convert_leaf(value: Any, spec: TensorSpec) -> np.ndarray:
-    # As TF: NumPy's conversion to the spec's dtype — so a float yielded for an int32 spec truncates.
+    # As TF: NumPy's conversion to the spec's dtype (a float yielded for int32 truncates).
     if isinstance(value, Tensor):
         value = host_array(value)
     try:

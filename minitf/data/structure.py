@@ -14,8 +14,10 @@ Example:
     >>> import numpy as np
     >>> from minitf.data import structure
     >>> element = structure.normalize_element(({"a": [1, 2]}, np.float32(3.0)))
-    >>> structure.spec_of(element)
-    ({'a': TensorSpec(shape=(2,), dtype=tf.int32, name=None)}, TensorSpec(shape=(), dtype=tf.float32, name=None))
+    >>> for spec in structure.spec_of(element):
+    ...     print(spec)
+    {'a': TensorSpec(shape=(2,), dtype=tf.int32, name=None)}
+    TensorSpec(shape=(), dtype=tf.float32, name=None)
 """
 
 from __future__ import annotations
