@@ -455,7 +455,11 @@ class GradientTape:
     def _end_differentiation(self) -> None:
         if not self._persistent:
             self._used = True
-            self.reset()  # free the recorded equations and tensors now
+            # Free the recorded equations and tensors now; watched_variables() still
+            # answers (as in TF: `zip(grads, tape.watched_variables())` is common).
+            self._eqns = []
+            self._watched = {}
+            self._reads = {}
 
     def _source_keys(self, source: Any) -> list:
         # A variable's gradient is the sum over the tensors read from it; a Variable

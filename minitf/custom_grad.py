@@ -34,7 +34,6 @@ from minitf.core import interpreters
 from minitf.core.interpreters import Context, _context, bind1
 from minitf.core.primitive import PRIMITIVES, Primitive
 from minitf.tensor import Tensor, convert_to_tensor
-from minitf.variables import Variable
 
 __all__ = ["custom_gradient"]
 

@@ -82,10 +82,10 @@ def assert_allclose(actual: Any, desired: Any, rtol: Optional[float] = None,
         >>> import minitf as tf
         >>> from minitf.testing import assert_allclose
         >>> assert_allclose(tf.constant([1.0, 2.0]) * 3, [3.0, 6.0])
-        >>> assert_allclose(tf.constant(1.0), 1.1)
+        >>> assert_allclose(tf.constant(1.0), 1.1)  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        AssertionError: values differ at index (): actual 1.0, desired 1.1 (|diff| 0.1 > 1.2e-05 = atol 1e-06 + rtol 1e-05 * |desired|); 1 of 1 elements differ
+        AssertionError: values differ at index (): actual 1.0, desired 1.1 (|diff| 0.1 > ...
     """
     if _is_structure(actual):
         flat_a, flat_d = nest.flatten(actual), nest.flatten(desired)
@@ -279,7 +279,7 @@ def check_grads(f: Callable, args: Sequence[Any], order: int = 1,
         >>> check_grads(bad_square, [3.0])  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
-        AssertionError: check_grads(bad_square): d out / d args[0]: reverse mode gives 3.0, finite differences give 6.0... (|diff| 3 > tolerance 6.1e-05)...
+        AssertionError: check_grads(bad_square): d out / d args[0]: reverse mode gives 3.0, ...
     """
     unknown = set(modes) - set(MODES)
     if unknown:
