@@ -103,24 +103,24 @@ class DType:
 
     @property
     def min(self) -> Any:
-        """The smallest representable value (``-inf`` is not it: TF gives the finite minimum)."""
+        """The smallest representable value (``-inf`` is not it: TF gives the finite minimum).
+
+        A NumPy scalar for floats, a Python int for integers (as TF); bool and string
+        have none (TypeError).
+        """
         if self.is_floating:
-            return float(np.finfo(self._np).min)
-        if self.is_bool:
-            return False
-        if self._np.kind == "U":
-            raise TypeError(f"Cannot find minimum value of {self!r}.")
+            return np.finfo(self._np).min
+        if not self.is_integer:
+            raise TypeError(f"Cannot find minimum value of {self} with type {self}.")
         return int(np.iinfo(self._np).min)
 
     @property
     def max(self) -> Any:
-        """The largest representable finite value."""
+        """The largest representable finite value (see :attr:`min`)."""
         if self.is_floating:
-            return float(np.finfo(self._np).max)
-        if self.is_bool:
-            return True
-        if self._np.kind == "U":
-            raise TypeError(f"Cannot find maximum value of {self!r}.")
+            return np.finfo(self._np).max
+        if not self.is_integer:
+            raise TypeError(f"Cannot find maximum value of {self} with type {self}.")
         return int(np.iinfo(self._np).max)
 
     @property
@@ -243,6 +243,13 @@ def as_dtype(type_value: Any) -> DType:
             pass
     elif type_value is float:
         return float32
+    elif type_value is str or type_value is bytes:
+        raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a "
+                        f"TensorFlow DType; use tf.string.")
+    elif type_value is int:
+        # TF refuses: a Python int could be int32 or int64.
+        raise TypeError(f"Cannot convert the argument `type_value`: {type_value!r} to a "
+                        f"TensorFlow DType; name the width: tf.int32 or tf.int64.")
     elif type_value is _pybool:
         return bool
     else:
@@ -254,3 +261,11 @@ def as_dtype(type_value: Any) -> DType:
         f"Cannot convert {type_value!r} to a dtype. Use one of: "
         f"{', '.join('tf.' + d.name for d in ALL_DTYPES)}."
     )
+
+
+def __getattr__(name: str) -> Any:
+    # tf.dtypes.cast is tf.cast; imported lazily (the ops import this module).
+    if name == "cast":
+        from minitf.ops.elementwise import cast
+        return cast
+    raise AttributeError(f"module 'minitf.dtypes' has no attribute {name!r}")
