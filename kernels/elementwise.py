@@ -66,13 +66,15 @@ NUM_WARPS = 4
 def _tanh(x):
     # tanh x = sign(x) (1 - e^{-2|x|}) / (1 + e^{-2|x|}): the exponent is never positive,
     # so nothing overflows. Near 0 the subtraction cancels (relative error ≈ eps/|x|), so
-    # there we use the odd series x - x³/3 + 2x⁵/15 - 17x⁷/315 (error < 1e-9 for |x| < 1/8).
+    # there we use the odd series x - x³/3 + 2x⁵/15 - 17x⁷/315 + 62x⁹/2835 (relative
+    # error < 1e-11 for |x| < 1/8: fine for fp64 too).
     a = tl.abs(x)
     t = tl.exp(-2.0 * a)
     big = (1.0 - t) / (1.0 + t)
     big = tl.where(x < 0, -big, big)
     x2 = x * x
-    small = x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0))))
+    small = x * (1.0 + x2 * (-1.0 / 3.0 + x2 * (2.0 / 15.0 + x2 * (-17.0 / 315.0
+                                                                  + x2 * (62.0 / 2835.0)))))
     return tl.where(a < 0.125, small, big)
 
 

@@ -170,13 +170,11 @@ def matmul(a: torch.Tensor, b: torch.Tensor, allow_tf32: bool | None = None) -> 
         raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} do not align "
                          f"(K = {K} vs {K2}).")
     batch_shape = torch.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    if 0 in batch_shape or M == 0 or N == 0 or K == 0:  # nothing to multiply: a sum of none
+        return torch.zeros(batch_shape + (M, N), dtype=a.dtype, device=a.device)
     a3, b3 = _as_batched(a, batch_shape), _as_batched(b, batch_shape)
     batch = a3.shape[0]
     c3 = torch.empty((batch, M, N), dtype=a.dtype, device=a.device)
-    if c3.numel() == 0:
-        return c3.reshape(batch_shape + (M, N))
-    if K == 0:
-        return c3.zero_().reshape(batch_shape + (M, N))
     tf32 = tf32_enabled() if allow_tf32 is None else allow_tf32
     args = (a3, b3, c3, M, N, K, *a3.stride(), *b3.stride(), *c3.stride())
     use_dot = a.dtype in (torch.float16, torch.bfloat16, torch.float32)

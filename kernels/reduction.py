@@ -206,8 +206,8 @@ def reduce(op: str, x: torch.Tensor, axes: Sequence[int] | None = None,
     Returns:
         A tensor of ``x``'s dtype (integer sums wrap around as the dtype does).
 
-    Raises:
-        ValueError: for ``max`` over an empty axis (it has no identity), as NumPy does.
+    A reduction over no elements gives the identity, as in TensorFlow: 0 for sum, the
+    dtype's lowest value (``-inf`` for floats) for max, NaN for mean.
 
     Example:
         >>> import torch
@@ -222,13 +222,11 @@ def reduce(op: str, x: torch.Tensor, axes: Sequence[int] | None = None,
     kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
     x = x.contiguous()
     count = math.prod(shape[a] for a in axes)
-    if count == 0 and op == "max":
-        raise ValueError(f"zero-size array to reduction operation max over axes {axes} of "
-                         f"shape {shape}: max has no identity; reduce a non-empty tensor.")
     if x.numel() == 0 or not axes:
-        if count == 0:   # empty sum is 0, empty mean is 0/0 = nan
-            x = torch.full(kept, float("nan") if op == "mean" else 0, dtype=x.dtype,
-                           device=x.device)
+        if count == 0:   # no elements: the identity (sum 0, max the lowest value), mean 0/0
+            lowest = -math.inf if x.dtype.is_floating_point else torch.iinfo(x.dtype).min
+            fill = {"sum": 0, "mean": math.nan, "max": lowest}[op]
+            x = torch.full(kept, fill, dtype=x.dtype, device=x.device)
         out = x.reshape(kept)
     else:
         out = x

@@ -16,7 +16,7 @@ all of it there and writes once:
   softmax" recurrence). The second loop writes the outputs. read 2·MN (the second read
   mostly from L2), write MN.
 
-fp16/bf16 inputs are computed in fp32 and rounded once on the way out.
+fp16/bf16 inputs are computed in fp32 and rounded once on the way out; fp64 in fp64.
 
 Example:
     >>> import torch
@@ -42,7 +42,8 @@ ONLINE_BLOCK = 4096
 
 @triton.jit
 def softmax_kernel(x_ptr, out_ptr, M, N, stride_x, stride_out,
-                   LOG: tl.constexpr, ROWS: tl.constexpr, BLOCK: tl.constexpr):
+                   LOG: tl.constexpr, COMPUTE: tl.constexpr, ROWS: tl.constexpr,
+                   BLOCK: tl.constexpr):
     # read ROWS·N, write ROWS·N.
     rows = tl.program_id(0) * ROWS + tl.arange(0, ROWS)
     cols = tl.arange(0, BLOCK)
@@ -50,7 +51,7 @@ def softmax_kernel(x_ptr, out_ptr, M, N, stride_x, stride_out,
     rows = rows.to(tl.int64)
     # -inf in the padding: it never wins the max and contributes e^{-inf} = 0 to the sum.
     x = tl.load(x_ptr + rows[:, None] * stride_x + cols[None, :], mask=mask,
-                other=float("-inf")).to(tl.float32)
+                other=float("-inf")).to(COMPUTE)
     z = x - tl.max(x, 1)[:, None]
     e = tl.exp(z)
     s = tl.sum(e, 1)[:, None]
@@ -64,15 +65,15 @@ def softmax_kernel(x_ptr, out_ptr, M, N, stride_x, stride_out,
 
 @triton.jit
 def softmax_online_kernel(x_ptr, out_ptr, N, stride_x, stride_out,
-                          LOG: tl.constexpr, BLOCK: tl.constexpr):
+                          LOG: tl.constexpr, COMPUTE: tl.constexpr, BLOCK: tl.constexpr):
     # One row per program. read 2N, write N.
     row = tl.program_id(0).to(tl.int64)
     x_row = x_ptr + row * stride_x
-    m = tl.full([BLOCK], float("-inf"), tl.float32)   # running max, per lane
-    s = tl.zeros([BLOCK], tl.float32)                 # running Σ e^{x - m}, per lane
+    m = tl.full([BLOCK], float("-inf"), COMPUTE)   # running max, per lane
+    s = tl.zeros([BLOCK], COMPUTE)                 # running Σ e^{x - m}, per lane
     for k in range(0, N, BLOCK):
         cols = k + tl.arange(0, BLOCK)
-        x = tl.load(x_row + cols, mask=cols < N, other=float("-inf")).to(tl.float32)
+        x = tl.load(x_row + cols, mask=cols < N, other=float("-inf")).to(COMPUTE)
         m_new = tl.maximum(m, x)
         # A lane that has seen only padding keeps m = -inf; shift by 0 there so that
         # e^{-inf - (-inf)} = e^{nan} never appears.
@@ -85,7 +86,7 @@ def softmax_online_kernel(x_ptr, out_ptr, N, stride_x, stride_out,
     log_total = tl.log(total)
     for k in range(0, N, BLOCK):
         cols = k + tl.arange(0, BLOCK)
-        x = tl.load(x_row + cols, mask=cols < N, other=float("-inf")).to(tl.float32)
+        x = tl.load(x_row + cols, mask=cols < N, other=float("-inf")).to(COMPUTE)
         z = x - row_max
         if LOG:
             y = z - log_total
@@ -121,6 +122,8 @@ def softmax(x: torch.Tensor, axis: int = -1, log: bool = False,
         -2.4076
     """
     axis = axis % x.ndim
+    if x.numel() == 0:
+        return torch.empty_like(x)
     if axis != x.ndim - 1:
         moved = softmax(torch.movedim(x, axis, -1), -1, log, max_block)
         return torch.movedim(moved, -1, axis).contiguous()
@@ -130,19 +133,19 @@ def softmax(x: torch.Tensor, axis: int = -1, log: bool = False,
         x2 = x2.contiguous()
     M = x2.shape[0]
     out = torch.empty((M, N), dtype=x.dtype, device=x.device)
-    if M == 0 or N == 0:
-        return out.reshape(x.shape)
     max_block = MAX_BLOCK if max_block is None else max_block
+    compute = tl.float64 if x.dtype == torch.float64 else tl.float32
     block = triton.next_power_of_2(N)
     if block <= max_block:
         # Pack short rows: about 4096 elements a program (1 row when N is large).
         rows = max(1, min(4096 // block, triton.next_power_of_2(M), 64 if not interpreting()
                           else 1024))
         softmax_kernel[(triton.cdiv(M, rows),)](
-            x2, out, M, N, x2.stride(0), out.stride(0), LOG=log, ROWS=rows, BLOCK=block,
+            x2, out, M, N, x2.stride(0), out.stride(0), LOG=log, COMPUTE=compute,
+            ROWS=rows, BLOCK=block,
             num_warps=_warps(rows * block))
     else:
         piece = min(ONLINE_BLOCK, max_block)
         softmax_online_kernel[(M,)](x2, out, N, x2.stride(0), out.stride(0), LOG=log,
-                                    BLOCK=piece, num_warps=_warps(piece))
+                                    COMPUTE=compute, BLOCK=piece, num_warps=_warps(piece))
     return out.reshape(x.shape)

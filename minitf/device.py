@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from typing import Any, NamedTuple, Optional
+from typing import Any, NamedTuple
 
 from minitf.core import interpreters
 
-__all__ = ["device", "PhysicalDevice", "list_physical_devices", "gpu_available"]
+__all__ = ["PhysicalDevice", "device", "gpu_available", "list_physical_devices"]
 
 
 class PhysicalDevice(NamedTuple):
@@ -46,21 +46,26 @@ def gpu_available() -> bool:
     """Whether a CUDA GPU is usable by minitf (cached after the first answer).
 
     False when ``MINITF_DEVICE=cpu``, when no NVIDIA driver is present (checked without
-    importing anything), or when torch/triton are not installed.
+    importing anything), or when torch/triton are not installed. True with
+    ``MINITF_TRITON_ON_CPU=1``: the Triton backend then simulates the GPU on the CPU
+    (torch CPU tensors, kernels in Triton's interpreter) — how tests exercise it.
     """
     if "gpu" in _cache:
         return _cache["gpu"]
     ok = False
-    if os.environ.get("MINITF_DEVICE", "").lower() != "cpu" and (
-            os.path.exists("/dev/nvidiactl") or os.path.exists("/proc/driver/nvidia")):
-        if importlib.util.find_spec("torch") and importlib.util.find_spec("triton"):
-            import torch
-            ok = bool(torch.cuda.is_available())
+    has_gpu_stack = bool(importlib.util.find_spec("torch") and importlib.util.find_spec("triton"))
+    if os.environ.get("MINITF_DEVICE", "").lower() == "cpu" or not has_gpu_stack:
+        ok = False
+    elif os.environ.get("MINITF_TRITON_ON_CPU", "") == "1":
+        ok = True
+    elif os.path.exists("/dev/nvidiactl") or os.path.exists("/proc/driver/nvidia"):
+        import torch
+        ok = bool(torch.cuda.is_available())
     _cache["gpu"] = ok
     return ok
 
 
-def list_physical_devices(device_type: Optional[str] = None) -> list:
+def list_physical_devices(device_type: str | None = None) -> list:
     """The devices minitf can use: the CPU always, a GPU when usable.
 
     Example:
@@ -76,7 +81,7 @@ def list_physical_devices(device_type: Optional[str] = None) -> list:
     return [d for d in devices if d.device_type == str(device_type).upper()]
 
 
-def list_logical_devices(device_type: Optional[str] = None) -> list:
+def list_logical_devices(device_type: str | None = None) -> list:
     """Logical devices (one per physical device in minitf).
 
     Example:
@@ -88,7 +93,7 @@ def list_logical_devices(device_type: Optional[str] = None) -> list:
             for d in list_physical_devices(device_type)]
 
 
-def _parse(name: Optional[str]) -> Optional[str]:
+def _parse(name: str | None) -> str | None:
     if name is None or name == "":
         return None
     text = str(name).upper()
@@ -113,14 +118,14 @@ class device:
         True
     """
 
-    def __init__(self, device_name: Optional[str]) -> None:
+    def __init__(self, device_name: str | None) -> None:
         self._device = _parse(device_name)
 
     def __enter__(self) -> None:
         ctx = interpreters.current()
         self._token = interpreters._context.set(ctx.replace(device=self._device))
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         interpreters._context.reset(self._token)
 
 
