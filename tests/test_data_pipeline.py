@@ -60,23 +60,27 @@ def test_prefetch_yields_the_same_sequence(arrays, buffer, size):
     assert wait_for_no_prefetch_threads()
 
 
+def _recording_source(log: list, n: int = 6) -> tf.data.Dataset:
+    # A generator records, per element, the thread that produced it (map functions may
+    # be traced, and then their Python runs only once).
+    def gen():
+        for i in range(n):
+            log.append(threading.current_thread().name)
+            yield i
+    return D.from_generator(gen, output_signature=tf.TensorSpec([], tf.int64))
+
+
 def test_prefetch_really_runs_ahead_in_a_thread():
     producers = []
-
-    def work(x):
-        producers.append(threading.current_thread().name)
-        return x
-    ds = D.range(6).map(work).prefetch(3)
-    assert ds.element_spec == tf.TensorSpec([], tf.int64)
-    producers.clear()  # finding the spec may run `work` once (tracing, as in TF)
+    ds = _recording_source(producers).map(lambda x: x * 2).prefetch(3)
     it = iter(ds)
-    next(it)
+    assert int(next(it)) == 0
     deadline = time.monotonic() + 5
     while len(producers) < 4 and time.monotonic() < deadline:
         time.sleep(0.01)  # the consumer is idle; the producer keeps filling the buffer
     assert len(producers) >= 4
     assert set(producers) == {"minitf-data-prefetch"}
-    assert [int(v) for v in it] == [1, 2, 3, 4, 5]
+    assert [int(v) for v in it] == [2, 4, 6, 8, 10]
 
 
 def test_prefetch_propagates_producer_errors_in_order():
@@ -112,26 +116,23 @@ def test_prefetch_arguments():
 
 
 def test_memory_cache_replays_the_first_complete_pass():
-    calls = []
-
-    def count(x):
-        calls.append(int(x))
-        return x
-    ds = D.range(5).map(count).cache()
+    log = []
+    ds = _recording_source(log, 5).map(lambda x: x + 1).cache()
     first = [int(v) for v in ds]
-    n_after_first = len(calls)
-    assert [int(v) for v in ds] == first and len(calls) == n_after_first
+    assert first == [1, 2, 3, 4, 5] and len(log) == 5
+    assert [int(v) for v in ds] == first and len(log) == 5  # read from the cache
 
 
 def test_memory_cache_ignores_an_abandoned_pass_and_freezes_shuffles():
     ds = D.range(6).shuffle(6).cache()
     assert [int(v) for v in ds] == [int(v) for v in ds]
-    calls = []
-    ds = D.range(4).map(lambda x: (calls.append(1), x)[1]).cache()
+    log = []
+    ds = _recording_source(log, 4).cache()
     next(iter(ds))  # abandoned after one element: nothing is cached
-    before = len(calls)
+    before = len(log)
     assert [int(v) for v in ds] == [0, 1, 2, 3]
-    assert len(calls) - before == 4
+    assert len(log) - before == 4
+    assert [int(v) for v in ds] == [0, 1, 2, 3] and len(log) - before == 4
 
 
 def _counting_generator(calls: list):

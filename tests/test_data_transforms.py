@@ -183,19 +183,18 @@ def test_map_does_not_record_on_an_active_tape():
     assert tape.gradient(total, v) is None  # dataset functions are never differentiated
 
 
+def _map_workers() -> list:
+    return [t for t in threading.enumerate() if t.name.startswith("minitf-data-map")]
+
+
 @pytest.mark.parametrize("parallel", [2, tf.data.AUTOTUNE])
 def test_parallel_map_keeps_order_and_uses_threads(parallel):
-    seen = set()
-
-    def f(x):
-        seen.add(threading.get_ident())
-        return x * x
-    ds = D.range(50).map(f, num_parallel_calls=parallel)
-    assert ds.element_spec == tf.TensorSpec([], tf.int64)
-    seen.clear()  # finding the spec may run f once in this thread (tracing, as in TF)
-    assert values(ds) == [i * i for i in range(50)]
-    assert seen and threading.get_ident() not in seen  # ran on worker threads
-    assert not any(t.name.startswith("minitf-data-map") for t in threading.enumerate())
+    ds = D.range(50).map(lambda x: x * x, num_parallel_calls=parallel)
+    it = iter(ds)
+    assert int(next(it)) == 0
+    assert _map_workers()  # a pool of worker threads runs the function
+    assert [int(v) for v in it] == [i * i for i in range(1, 50)]
+    assert not _map_workers()  # and is shut down when the pass ends
 
 
 def test_map_errors_surface_and_bad_parallelism_is_refused():
@@ -256,3 +255,39 @@ def test_options_are_recorded():
     options.deterministic = False
     ds = D.range(3).with_options(options).map(lambda x: x)
     assert ds.options().deterministic is False and values(ds) == [0, 1, 2]
+
+
+def _use_tf_function(monkeypatch) -> None:
+    # minitf.function traces map functions when it exists; until it is exported, use the
+    # module directly (without AutoGraph) if it is there, else skip.
+    if callable(getattr(tf, "function", None)):
+        return
+    module = pytest.importorskip("minitf.function")
+    monkeypatch.setattr(tf, "function", lambda f=None, **kw: module.function(
+        f, autograph=False, **kw), raising=False)
+
+
+def test_map_is_traced_once_with_tf_function(monkeypatch):
+    _use_tf_function(monkeypatch)
+    calls = []
+
+    def f(x, y):
+        calls.append(1)  # a Python side effect: runs while tracing only, as in TF
+        return {"sum": x + y, "pair": [x, y]}
+    ds = D.from_tensor_slices(([1, 2, 3], [10, 20, 30])).map(f)
+    assert len(calls) == 1
+    assert ds.element_spec == {"sum": tf.TensorSpec([], tf.int32),
+                               "pair": (tf.TensorSpec([], tf.int32),) * 2}
+    got = list(ds.as_numpy_iterator())
+    assert [g["sum"] for g in got] == [11, 22, 33] and got[2]["pair"] == (3, 30)
+    assert len(calls) == 1
+    with pytest.raises(ValueError, match="Invalid `predicate`"):
+        D.range(3).filter(lambda x: x)  # a traced predicate is checked when built
+
+
+def test_untraceable_functions_still_run_eagerly(monkeypatch):
+    _use_tf_function(monkeypatch)
+    # tf.fill needs a concrete size: no trace, so the function runs per element.
+    ds = D.range(4).map(lambda x: tf.fill([x], x))
+    assert ds.element_spec == tf.TensorSpec([None], tf.int64)
+    assert [v.tolist() for v in ds.as_numpy_iterator()] == [[], [1], [2, 2], [3, 3, 3]]

@@ -117,6 +117,8 @@ class BatchDataset(Dataset):
         return self._stacked()
 
     def _tensor_elements(self) -> Optional[Iterator[tuple]]:
+        if not interpreters._state["resolved"]:
+            interpreters.resolve_default_device()  # a GPU backend would need copies
         plan = self._inputs[0]._plan()
         spec = self.element_spec
         if plan is None or not plan.in_order or interpreters._state["multi_backend"]:

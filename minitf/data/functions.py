@@ -38,6 +38,7 @@ from minitf.core import interpreters
 from minitf.core.interpreters import Context
 from minitf.core.spec import TensorSpec
 from minitf.data import structure
+from minitf.tensor import Tensor
 
 __all__ = ["StructuredFunction", "call_in_pipeline", "normalize_output"]
 
@@ -113,6 +114,7 @@ class StructuredFunction:
         # TF passes a plain tuple's components as separate arguments (not a namedtuple).
         self.unpack = type(input_spec) is tuple
         self._packer = structure.make_packer(input_spec)
+        self._concrete: Any = None  # the traced ConcreteFunction, once traced
         self._check_arity()
 
     def _check_arity(self) -> None:
@@ -131,11 +133,50 @@ class StructuredFunction:
                 f"dataset's elements ({e}). Each element is {kind}; element_spec is "
                 f"{self.input_spec}. Make the function's parameters match.") from None
 
+    def flat_python(self, *tensors: Any) -> Any:
+        """The user function as TF traces it: flat tensors in, result with a top-level
+        list read as a tuple and inner lists made tensors."""
+        element = nest.pack_sequence_as(self.input_spec, list(tensors))
+        out = self.fn(*element) if self.unpack else self.fn(element)
+        out = tuple(out) if isinstance(out, list) else out
+        return _lists_to_tensors(out)
+
+    def trace(self) -> Optional[Any]:
+        """Traces the function with ``minitf.function`` once, as TF does when the
+        transformation is built; later calls run the traced graph. Returns the result's
+        spec, or None (and calls stay eager) when ``minitf.function`` is missing or cannot
+        trace this function.
+        """
+        import minitf
+        function = getattr(minitf, "function", None)
+        if not callable(function):
+            return None
+        leaves = structure.flatten(self.input_spec)
+        try:
+            concrete = function(self.flat_python).get_concrete_function(
+                *[TensorSpec(s.shape, s.dtype) for s in leaves])
+            spec = nest.map_structure(_output_spec, concrete.structured_outputs)
+        except Exception:  # noqa: BLE001 - an untraceable function runs eagerly instead
+            return None
+        self._concrete = concrete
+        # The flat entry point (TF's name) skips re-binding arguments per element.
+        self._run = getattr(concrete, "_call_flat", None) or (lambda ts: concrete(*ts))
+        self._flat_packer = structure.make_packer(tuple(leaves))
+        return spec
+
     def __call__(self, flat: Sequence[Any]) -> Any:
+        if self._concrete is not None:
+            return call_in_pipeline(self._run, self._flat_packer(flat))
         element = self._packer(flat)
         if self.unpack:
             return call_in_pipeline(self.fn, *element)
         return call_in_pipeline(self.fn, element)
+
+
+def _output_spec(value: Any) -> TensorSpec:
+    if isinstance(value, Tensor):
+        return TensorSpec(value.shape, value.dtype)
+    return structure.spec_of(structure.normalize_element(value))
 
 
 def zeros_like_spec(spec: Any) -> list:
@@ -176,14 +217,8 @@ def traced_output_spec(fn: StructuredFunction) -> Optional[Any]:
         return None
     leaves = structure.flatten(fn.input_spec)
 
-    def flat_fn(*tensors: Any) -> Any:
-        element = nest.pack_sequence_as(fn.input_spec, list(tensors))
-        out = fn.fn(*element) if fn.unpack else fn.fn(element)
-        out = tuple(out) if isinstance(out, list) else out
-        return _lists_to_tensors(out)
-
     try:
-        graph, positions = trace(flat_fn, leaves, name=_function_name(fn.fn))
+        graph, positions = trace(fn.flat_python, leaves, name=_function_name(fn.fn))
         specs = [graph.outputs[i].spec for i in nest.flatten(positions)]
         return nest.pack_sequence_as(positions, [TensorSpec(s.shape, s.dtype) for s in specs])
     except Exception:  # noqa: BLE001 - any failure: the eager path decides (and reports)

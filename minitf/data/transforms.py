@@ -57,7 +57,7 @@ class MapDataset(Dataset):
         self._threads = autotune_parallelism(num_parallel_calls, "map")
         self._tf_name = "_ParallelMapDataset" if num_parallel_calls is not None \
             else "_MapDataset"
-        super().__init__((input_dataset,), None)
+        super().__init__((input_dataset,), self._fn.trace())  # None: found lazily
 
     def _compute_spec(self) -> Any:
         spec = traced_output_spec(self._fn)
@@ -133,6 +133,14 @@ def _predicate_value(result: Any, op: str) -> bool:
                      f"e.g. `x > 0`, or reduce with tf.reduce_all.)")
 
 
+def _check_predicate_spec(spec: Any) -> None:
+    # With a traced predicate TF checks the result type when the dataset is built.
+    if spec is not None and not (isinstance(spec, TensorSpec) and spec.dtype is _dtypes.bool
+                                 and spec.shape.rank == 0):
+        raise ValueError(f"Invalid `predicate`. `predicate` must return a `tf.bool` scalar "
+                         f"tensor, but its return type is {spec}.")
+
+
 class FilterDataset(Dataset):
     """``filter(predicate)``: the elements for which ``predicate`` is True."""
 
@@ -140,6 +148,7 @@ class FilterDataset(Dataset):
 
     def __init__(self, input_dataset: Dataset, predicate: Callable[..., Any]) -> None:
         self._predicate = StructuredFunction(predicate, input_dataset.element_spec, "filter")
+        _check_predicate_spec(self._predicate.trace())
         super().__init__((input_dataset,), input_dataset.element_spec)
 
     def _generate(self) -> Iterator[list]:
@@ -159,6 +168,7 @@ class TakeWhileDataset(Dataset):
     def __init__(self, input_dataset: Dataset, predicate: Callable[..., Any]) -> None:
         self._predicate = StructuredFunction(predicate, input_dataset.element_spec,
                                              "take_while")
+        _check_predicate_spec(self._predicate.trace())
         super().__init__((input_dataset,), input_dataset.element_spec)
 
     def _generate(self) -> Iterator[list]:
