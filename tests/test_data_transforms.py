@@ -276,10 +276,11 @@ def test_map_is_traced_once_with_tf_function(monkeypatch):
         return {"sum": x + y, "pair": [x, y]}
     ds = D.from_tensor_slices(([1, 2, 3], [10, 20, 30])).map(f)
     assert len(calls) == 1
+    # An inner list is one tensor (TF 2.21 gives shape (2,) too).
     assert ds.element_spec == {"sum": tf.TensorSpec([], tf.int32),
-                               "pair": (tf.TensorSpec([], tf.int32),) * 2}
+                               "pair": tf.TensorSpec([2], tf.int32)}
     got = list(ds.as_numpy_iterator())
-    assert [g["sum"] for g in got] == [11, 22, 33] and got[2]["pair"] == (3, 30)
+    assert [g["sum"] for g in got] == [11, 22, 33] and got[2]["pair"].tolist() == [3, 30]
     assert len(calls) == 1
     with pytest.raises(ValueError, match="Invalid `predicate`"):
         D.range(3).filter(lambda x: x)  # a traced predicate is checked when built
