@@ -51,6 +51,7 @@ from minitf.ops.shape import (  # noqa: F401
 )
 
 _install_variable_operators()
+from minitf import keras  # noqa: E402,F401  (tf.keras: layers, models, training)
 
 newaxis = None
 __version__ = "0.1.0"
@@ -83,4 +84,6 @@ __all__ = [
     # autodiff, devices, scopes
     "GradientTape", "UnconnectedGradients", "custom_gradient", "stop_gradient", "device",
     "init_scope", "name_scope",
+    # tf.keras
+    "keras",
 ]

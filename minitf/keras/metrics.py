@@ -1,0 +1,458 @@
+"""``tf.keras.metrics``: running averages of model quality over an epoch.
+
+A metric keeps *state* in non-trainable variables (``total`` and ``count`` for a mean),
+so ``update_state`` can run inside a traced training step; ``result()`` reads the current
+value and ``reset_state()`` starts over (``fit`` does that every epoch).
+
+Example:
+    >>> import minitf as tf
+    >>> m = tf.keras.metrics.Mean()
+    >>> m.update_state([1.0, 3.0])
+    >>> m.update_state([5.0])
+    >>> float(m.result())
+    3.0
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Optional
+
+from minitf import dtypes as _dtypes
+from minitf.keras import losses as _losses
+from minitf.keras.serialization import keras_class
+from minitf.keras.variable import KerasVariable
+from minitf.ops import elementwise as ew
+from minitf.ops._operands import to_tensor
+from minitf.ops.creation import zeros
+from minitf.ops.reduction import argmax, reduce_mean, reduce_sum
+from minitf.ops.shape import broadcast_to
+from minitf.tensor import Tensor
+from minitf.variables import init_scope
+
+__all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
+           "CategoricalAccuracy", "SparseCategoricalAccuracy", "MeanSquaredError",
+           "MeanAbsoluteError", "RootMeanSquaredError", "BinaryCrossentropy",
+           "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "accuracy",
+           "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "get",
+           "serialize", "deserialize"]
+
+
+class Metric:
+    """Base class: state variables, ``update_state``, ``result``, ``reset_state``.
+
+    Args:
+        name: the name shown in logs.
+        dtype: the dtype of the state and result (float32).
+
+    Example:
+        >>> import minitf as tf
+        >>> class Count(tf.keras.metrics.Metric):
+        ...     def __init__(self, name="count"):
+        ...         super().__init__(name=name)
+        ...         self.n = self.add_variable(shape=(), initializer="zeros", name="n")
+        ...     def update_state(self, values):
+        ...         self.n.assign_add(tf.cast(tf.size(values), tf.float32))
+        ...     def result(self):
+        ...         return self.n.value()
+        >>> c = Count()
+        >>> c.update_state(tf.ones([5]))
+        >>> float(c.result())
+        5.0
+    """
+
+    def __init__(self, name: Optional[str] = None, dtype: Any = None) -> None:
+        from minitf.keras.layer import snake_case
+        self.name = name or snake_case(type(self).__name__)
+        self._dtype = _dtypes.as_dtype(dtype or "float32")
+        self._variables: list = []
+
+    @property
+    def dtype(self) -> str:
+        """The result dtype name."""
+        return self._dtype.name
+
+    @property
+    def variables(self) -> list:
+        """The state variables."""
+        return list(self._variables)
+
+    def add_variable(self, shape: Any = (), initializer: Any = "zeros", dtype: Any = None,
+                     aggregation: str = "sum", name: Optional[str] = None) -> KerasVariable:
+        """Creates a state variable (eagerly, even while a step is traced)."""
+        from minitf.keras import initializers
+        dtype = _dtypes.as_dtype(dtype or self._dtype)
+        with init_scope():
+            value = initializers.get(initializer)(tuple(shape), dtype=dtype)
+            var = KerasVariable(value, trainable=False, name=name or "variable",
+                                path=f"{self.name}/{name or 'variable'}", dtype=dtype)
+        self._variables.append(var)
+        return var
+
+    add_weight = add_variable
+
+    def update_state(self, *args: Any, **kwargs: Any) -> None:
+        """Accumulates statistics from one batch."""
+        raise NotImplementedError
+
+    def result(self) -> Tensor:
+        """The metric's current value."""
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        """Sets every state variable back to zero."""
+        for v in self._variables:
+            v.assign(zeros(v.shape, v.dtype))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict:
+        """The constructor arguments."""
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        """Rebuilds the metric (its state starts at zero)."""
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _weighted(values: Tensor, sample_weight: Any) -> tuple:
+    """Per-sample values times weights, and the weights' sum (Keras's weighting)."""
+    sw = to_tensor(sample_weight)
+    if sw._dtype is not values._dtype:
+        sw = ew.cast(sw, values._dtype)
+    values, sw = _losses.squeeze_or_expand_to_same_rank(values, sw)
+    vr, wr = len(values._shape), len(sw._shape)
+    if vr > wr:  # reduce extra value axes to one value per weight
+        values = reduce_mean(values, list(range(wr, vr)))
+    if tuple(sw._shape) != tuple(values._shape):
+        sw = broadcast_to(sw, values._shape)
+    return ew.multiply(values, sw), sw
+
+
+@keras_class
+class Sum(Metric):
+    """The running sum of the values.
+
+    Example:
+        >>> import minitf as tf
+        >>> s = tf.keras.metrics.Sum()
+        >>> float(s([1.0, 2.0]))
+        3.0
+    """
+
+    def __init__(self, name: str = "sum", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = to_tensor(values)
+        if values._dtype is not self._dtype:
+            values = ew.cast(values, self._dtype)
+        if sample_weight is not None:
+            values, _ = _weighted(values, sample_weight)
+        self.total.assign_add(reduce_sum(values))
+
+    def result(self) -> Tensor:
+        return self.total.value()
+
+
+@keras_class
+class Mean(Metric):
+    """The running (weighted) mean: ``total / count``.
+
+    Example:
+        >>> import minitf as tf
+        >>> m = tf.keras.metrics.Mean()
+        >>> m.update_state([1.0, 2.0], sample_weight=[3.0, 1.0])
+        >>> float(m.result())
+        1.25
+    """
+
+    def __init__(self, name: str = "mean", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.total = self.add_variable(shape=(), initializer="zeros", name="total")
+        self.count = self.add_variable(shape=(), initializer="zeros", name="count")
+
+    def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        values = to_tensor(values)
+        if values._dtype is not self._dtype:
+            values = ew.cast(values, self._dtype)
+        if sample_weight is None:
+            n = math.prod(values._shape) if None not in values._shape else None
+            self.total.assign_add(reduce_sum(values))
+            if n is None:
+                from minitf.ops.shape import size
+                self.count.assign_add(ew.cast(size(values), self._dtype))
+            else:
+                self.count.assign_add(float(n))
+            return
+        weighted, sw = _weighted(values, sample_weight)
+        self.total.assign_add(reduce_sum(weighted))
+        self.count.assign_add(reduce_sum(sw))
+
+    def result(self) -> Tensor:
+        # divide_no_nan: an empty epoch reports 0, not NaN.
+        return ew.truediv(self.total.value(), ew.maximum(self.count.value(), 1e-30))
+
+
+@keras_class
+class MeanMetricWrapper(Mean):
+    """The mean of ``fn(y_true, y_pred)`` over all samples seen.
+
+    Example:
+        >>> import minitf as tf
+        >>> m = tf.keras.metrics.MeanMetricWrapper(tf.keras.losses.mae, name="mae")
+        >>> float(m([[0.0], [0.0]], [[1.0], [3.0]]))
+        2.0
+    """
+
+    def __init__(self, fn: Callable, name: Optional[str] = None, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        super().__init__(name=name or getattr(fn, "__name__", "mean_metric"), dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        y_pred = to_tensor(y_pred)
+        y_true = to_tensor(y_true)
+        if y_pred._dtype is not self._dtype:
+            y_pred = ew.cast(y_pred, self._dtype)
+        if y_true._dtype is not self._dtype:
+            y_true = ew.cast(y_true, self._dtype)
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self) -> dict:
+        config = {"name": self.name, "dtype": self.dtype}
+        if type(self) is MeanMetricWrapper:
+            from minitf.keras.serialization import serialize_keras_object
+            config["fn"] = serialize_keras_object(self._fn)
+        config.update(self._fn_kwargs)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Metric":
+        config = dict(config)
+        if "fn" in config:
+            config["fn"] = get(config["fn"]) if isinstance(config["fn"], str) else \
+                _losses.deserialize(config["fn"])
+        return cls(**config)
+
+
+# ---------------------------------------------------------------------------------------
+# Accuracy functions: 1.0 where right, 0.0 where wrong, per sample
+# ---------------------------------------------------------------------------------------
+def accuracy(y_true: Any, y_pred: Any) -> Tensor:
+    """1.0 where ``y_true == y_pred`` exactly.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.accuracy(tf.constant([1.0, 2.0]), tf.constant([1.0, 0.0])).numpy()
+        array([1., 0.], dtype=float32)
+    """
+    y_true, y_pred = _losses.squeeze_or_expand_to_same_rank(to_tensor(y_true), to_tensor(y_pred))
+    if y_pred._dtype is not y_true._dtype:
+        y_pred = ew.cast(y_pred, y_true._dtype)
+    return ew.cast(ew.equal(y_true, y_pred), _dtypes.float32)
+
+
+def binary_accuracy(y_true: Any, y_pred: Any, threshold: float = 0.5) -> Tensor:
+    """Mean over the last axis of ``(y_pred > threshold) == y_true``.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.binary_accuracy([[1.0], [0.0]], [[0.7], [0.9]]).numpy()
+        array([1., 0.], dtype=float32)
+    """
+    y_pred = to_tensor(y_pred)
+    y_true = to_tensor(y_true, y_pred._dtype)
+    if y_true._dtype is not y_pred._dtype:
+        y_true = ew.cast(y_true, y_pred._dtype)
+    y_true, y_pred = _losses.squeeze_or_expand_to_same_rank(y_true, y_pred)
+    hits = ew.cast(ew.greater(y_pred, float(threshold)), y_true._dtype)
+    return reduce_mean(ew.cast(ew.equal(y_true, hits), _dtypes.float32), -1)
+
+
+def categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
+    """1.0 where the predicted class (argmax) is the one-hot target's class.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.categorical_accuracy([[0.0, 1.0]], [[0.2, 0.8]]).numpy()
+        array([1.], dtype=float32)
+    """
+    y_true, y_pred = to_tensor(y_true), to_tensor(y_pred)
+    return ew.cast(ew.equal(argmax(y_true, -1), argmax(y_pred, -1)), _dtypes.float32)
+
+
+def sparse_categorical_accuracy(y_true: Any, y_pred: Any) -> Tensor:
+    """1.0 where the predicted class (argmax) equals the integer target.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.sparse_categorical_accuracy([1, 0], [[0.2, 0.8],
+        ...                                                     [0.3, 0.7]]).numpy()
+        array([1., 0.], dtype=float32)
+    """
+    y_true, y_pred = to_tensor(y_true), to_tensor(y_pred)
+    if len(y_true._shape) == len(y_pred._shape) and y_true._shape[-1] == 1:
+        from minitf.ops.shape import squeeze
+        y_true = squeeze(y_true, [-1])
+    predicted = argmax(y_pred, -1)
+    if y_true._dtype is not predicted._dtype:
+        predicted = ew.cast(predicted, y_true._dtype)
+    return ew.cast(ew.equal(y_true, predicted), _dtypes.float32)
+
+
+def _wrapper_class(name: str, fn: Callable, default_name: str, params: tuple = (),
+                   doc: str = "") -> type:
+    def __init__(self: Any, name: str = default_name, dtype: Any = None, **kwargs: Any) -> None:
+        values = dict(params)
+        values.update(kwargs)
+        MeanMetricWrapper.__init__(self, fn, name=name, dtype=dtype, **values)
+
+    cls = type(name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc,
+                                            "__module__": __name__})
+    return keras_class(cls)
+
+
+_EX = """
+
+    Example:
+        >>> import minitf as tf
+        >>> m = tf.keras.metrics.{cls}()
+        >>> round(float(m({t}, {p})), 4)
+        {v}
+    """
+Accuracy = _wrapper_class("Accuracy", accuracy, "accuracy", doc="How often predictions "
+                          "equal labels exactly." + _EX.format(
+                              cls="Accuracy", t="[[1.0], [2.0]]", p="[[1.0], [0.0]]", v="0.5"))
+BinaryAccuracy = _wrapper_class(
+    "BinaryAccuracy", binary_accuracy, "binary_accuracy", params=(("threshold", 0.5),),
+    doc="How often thresholded predictions match binary labels." + _EX.format(
+        cls="BinaryAccuracy", t="[[1.0], [0.0]]", p="[[0.7], [0.9]]", v="0.5"))
+CategoricalAccuracy = _wrapper_class(
+    "CategoricalAccuracy", categorical_accuracy, "categorical_accuracy",
+    doc="How often the argmax matches one-hot labels." + _EX.format(
+        cls="CategoricalAccuracy", t="[[0.0, 1.0]]", p="[[0.2, 0.8]]", v="1.0"))
+SparseCategoricalAccuracy = _wrapper_class(
+    "SparseCategoricalAccuracy", sparse_categorical_accuracy, "sparse_categorical_accuracy",
+    doc="How often the argmax matches integer labels." + _EX.format(
+        cls="SparseCategoricalAccuracy", t="[1, 0]", p="[[0.2, 0.8], [0.3, 0.7]]", v="0.5"))
+MeanSquaredError = _wrapper_class(
+    "MeanSquaredError", _losses.mean_squared_error, "mean_squared_error",
+    doc="The mean squared error over all samples seen." + _EX.format(
+        cls="MeanSquaredError", t="[[0.0], [0.0]]", p="[[1.0], [3.0]]", v="5.0"))
+MeanAbsoluteError = _wrapper_class(
+    "MeanAbsoluteError", _losses.mean_absolute_error, "mean_absolute_error",
+    doc="The mean absolute error over all samples seen." + _EX.format(
+        cls="MeanAbsoluteError", t="[[0.0], [0.0]]", p="[[1.0], [3.0]]", v="2.0"))
+BinaryCrossentropy = _wrapper_class(
+    "BinaryCrossentropy", _losses.binary_crossentropy, "binary_crossentropy",
+    params=(("from_logits", False), ("label_smoothing", 0.0)),
+    doc="Mean binary cross-entropy." + _EX.format(
+        cls="BinaryCrossentropy", t="[[1.0]]", p="[[0.5]]", v="0.6931"))
+CategoricalCrossentropy = _wrapper_class(
+    "CategoricalCrossentropy", _losses.categorical_crossentropy, "categorical_crossentropy",
+    params=(("from_logits", False), ("label_smoothing", 0.0)),
+    doc="Mean categorical cross-entropy." + _EX.format(
+        cls="CategoricalCrossentropy", t="[[0.0, 1.0]]", p="[[0.5, 0.5]]", v="0.6931"))
+SparseCategoricalCrossentropy = _wrapper_class(
+    "SparseCategoricalCrossentropy", _losses.sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy", params=(("from_logits", False),),
+    doc="Mean sparse categorical cross-entropy." + _EX.format(
+        cls="SparseCategoricalCrossentropy", t="[1]", p="[[0.5, 0.5]]", v="0.6931"))
+
+
+@keras_class
+class RootMeanSquaredError(MeanMetricWrapper):
+    """``sqrt`` of the mean squared error over all samples seen.
+
+    Example:
+        >>> import minitf as tf
+        >>> m = tf.keras.metrics.RootMeanSquaredError()
+        >>> float(m([[0.0], [0.0]], [[3.0], [4.0]]))
+        3.5355339050292969
+    """
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:
+        super().__init__(_losses.mean_squared_error, name=name, dtype=dtype)
+
+    def result(self) -> Tensor:
+        return ew.sqrt(super().result())
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+
+_FUNCTIONS: dict[str, Callable] = {
+    "accuracy": accuracy, "binary_accuracy": binary_accuracy,
+    "categorical_accuracy": categorical_accuracy,
+    "sparse_categorical_accuracy": sparse_categorical_accuracy,
+}
+_CLASSES = {c.__name__: c for c in (
+    Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
+    MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError, BinaryCrossentropy,
+    CategoricalCrossentropy, SparseCategoricalCrossentropy)}
+
+
+def get(identifier: Any) -> Any:
+    """A metric (or metric function) from a name, a config, a class or a callable.
+
+    Loss names (``"mse"``, ``"mae"``...) give the loss function, which ``compile`` wraps
+    in a running mean. ``"accuracy"`` is resolved by ``compile`` from the data.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.get("mse") is tf.keras.losses.mean_squared_error
+        True
+    """
+    if isinstance(identifier, str):
+        if identifier in _FUNCTIONS:
+            return _FUNCTIONS[identifier]
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        if identifier == "rmse":
+            return RootMeanSquaredError()
+        try:
+            return _losses.get(identifier)
+        except ValueError:
+            raise ValueError(f"Could not interpret metric identifier: {identifier!r}. Known "
+                             f"names: {sorted(_FUNCTIONS)}, loss names, and the classes "
+                             f"{sorted(_CLASSES)}.") from None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier) or isinstance(identifier, Metric):
+        return identifier
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def serialize(metric: Any) -> Any:
+    """Keras's description of a metric.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.serialize(tf.keras.metrics.Mean())["class_name"]
+        'Mean'
+    """
+    from minitf.keras.serialization import serialize_keras_object
+    return serialize_keras_object(metric)
+
+
+def deserialize(config: Any, custom_objects: Optional[dict] = None) -> Any:
+    """The inverse of :func:`serialize`.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.metrics.deserialize({"class_name": "Mean", "config": {}}).name
+        'mean'
+    """
+    from minitf.keras.serialization import deserialize_keras_object
+    return deserialize_keras_object(config, custom_objects, module_objects=_CLASSES)
