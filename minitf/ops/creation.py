@@ -40,8 +40,10 @@ def _shape_arg(shape: Any) -> tuple:
     dims = tuple(int(d) for d in shape)
     if any(d < 0 for d in dims):
         from minitf import errors
-        raise errors.InvalidArgumentError(None, None, f"Dimension -1 must be >= 0: shape "
-                                          f"{list(dims)} has a negative size.")
+        bad = next(d for d in dims if d < 0)
+        raise errors.InvalidArgumentError(
+            None, None, f"Dimension {bad} must be >= 0: shape {list(dims)} has a negative "
+            f"size. Sizes count elements; -1 (infer a size) only works in tf.reshape.")
     return dims
 
 

@@ -169,7 +169,8 @@ def _normalize_key(key: Any, shape: tuple) -> tuple[Spec, list]:
             if size is not None and not -size <= k < size:
                 raise errors.InvalidArgumentError(
                     None, None, f"slice index {k} of dimension {dim} out of bounds "
-                    f"[Op:StridedSlice]: the dimension has size {size}.")
+                    f"[Op:StridedSlice]: the dimension has size {size}, so an index must lie in "
+                    f"[{-size}, {size}).")
             spec.append(("int", k % size if size else k))
             dim += 1
     return tuple(spec), dynamic

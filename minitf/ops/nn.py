@@ -86,7 +86,8 @@ def _softmax_like(prim: Primitive, logits: Any, axis: Optional[int], op: str) ->
     rank = len(x._shape)
     if rank == 0:
         raise errors.InvalidArgumentError(None, None, f"{op} needs a tensor of rank >= 1, "
-                                          f"got a scalar.")
+                                          f"got a scalar; pass a vector of logits, e.g. "
+                                          f"tf.reshape(x, [-1]).")
     axis = -1 if axis is None else int(axis)
     if not -rank <= axis < rank:
         raise errors.InvalidArgumentError(None, None, f"{op}: axis {axis} out of range for "

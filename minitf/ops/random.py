@@ -203,7 +203,8 @@ def uniform(shape: Any, minval: Any = 0, maxval: Any = None, dtype: Any = _dtype
     shape = _shape_arg(shape)
     if dtype.is_integer:
         if maxval is None:
-            raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+            raise ValueError(f"Must specify maxval for integer dtype {dtype!r}: integers "
+                             f"are drawn from [minval, maxval), e.g. maxval=10.")
         lo, hi = int(to_array(minval)), int(to_array(maxval))
         if hi <= lo:
             raise errors.InvalidArgumentError(None, None, f"Need minval < maxval: {lo} >= {hi}")

@@ -110,8 +110,9 @@ def _reduce(prim: Primitive, x: Any, axis: Axis, keepdims: bool, op: str) -> Ten
     x = to_tensor(x)
     if x._dtype._kind not in prim.dtype_kinds:
         raise errors.InvalidArgumentError(
-            None, None, f"{op} does not support {describe(x)}; cast it first, e.g. "
-            f"tf.{op.lower()}(tf.cast(x, tf.float32)).")
+            None, None, f"{prim.name} does not support {describe(x)} [Op:{op}]; cast it "
+            f"first, e.g. tf.{prim.name}(tf.cast(x, "
+            f"tf.{'bool' if prim.dtype_kinds == 'b' else 'float32'})).")
     axes = normalize_axes(axis, len(x._shape), op)
     if not axes and not keepdims:
         return x
@@ -319,7 +320,8 @@ def _arg(prim: Primitive, x: Any, axis: Any, output_type: Any, op: str) -> Tenso
     rank = len(x._shape)
     if rank == 0:
         raise errors.InvalidArgumentError(None, None, f"{op} needs a tensor of rank >= 1, "
-                                          f"got a scalar.")
+                                          f"got a scalar: a single value has no position "
+                                          f"to find; pass a vector.")
     axis = normalize_axes(0 if axis is None else axis, rank, op)
     if len(axis) != 1:
         raise errors.InvalidArgumentError(None, None, f"{op} takes one axis, got {axis}.")

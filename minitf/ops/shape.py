@@ -311,7 +311,8 @@ def squeeze(input: Any, axis: Any = None, name: Optional[str] = None) -> Tensor:
             if shape[a] not in (1, None):
                 raise errors.InvalidArgumentError(
                     None, None, f"Can not squeeze dim[{a}], expected a dimension of 1, got "
-                    f"{shape[a]} [Op:Squeeze] for {describe(x)}.")
+                    f"{shape[a]} [Op:Squeeze] for {describe(x)}. Only size-1 dimensions can be "
+                    f"removed; leave out axis to remove all of them.")
     if not axes:
         return x
     return bind1(squeeze_p, x, axis=axes)
@@ -379,7 +380,8 @@ def concat(values: Sequence[Any], axis: int, name: Optional[str] = None) -> Tens
             raise errors.InvalidArgumentError(
                 None, None, f"ConcatOp : Dimension mismatch: shape of tensor {i} "
                 f"{dims_str(x._shape)} does not match tensor 0 {dims_str(first._shape)} "
-                f"outside axis {axis} [Op:ConcatV2].")
+                f"outside axis {axis} [Op:ConcatV2]. Tensors are joined along axis "
+                f"{axis} only; every other size must agree (reshape or slice them).")
     if len(xs) == 1:
         return first
     return bind1(concat_p, *xs, axis=axis)
@@ -429,7 +431,8 @@ def split(value: Any, num_or_size_splits: Any, axis: int = 0, num: Optional[int]
             raise errors.InvalidArgumentError(
                 None, None, f"Number of ways to split should evenly divide the split "
                 f"dimension, but got split_dim {axis} (size = {total}) and num_split {n} "
-                f"[Op:Split]")
+                f"[Op:Split]. Pass a number that divides {total}, or a list of sizes "
+                f"summing to it.")
         sizes = (total // n,) * n
     else:
         sizes = _static_ints(num_or_size_splits, "num_or_size_splits")
@@ -441,7 +444,8 @@ def split(value: Any, num_or_size_splits: Any, axis: int = 0, num: Optional[int]
                 None, None, f"Determined shape must either match input shape along "
                 f"split_dim exactly if fully specified, or be less than the size of the "
                 f"input along split_dim if not fully specified. Got sizes {list(sizes)} "
-                f"for dimension {axis} of size {total} [Op:SplitV]")
+                f"for dimension {axis} of size {total} [Op:SplitV]. The sizes must sum to "
+                f"{total} (one of them may be -1).")
     return list(bind(split_p, x, sizes=sizes, axis=axis))
 
 
@@ -467,7 +471,8 @@ def stack(values: Sequence[Any], axis: int = 0, name: Optional[str] = None) -> T
             raise errors.InvalidArgumentError(
                 None, None, f"Shapes of all inputs must match: values[0].shape = "
                 f"{dims_str(xs[0]._shape)} != values[{i}].shape = {dims_str(x._shape)} "
-                f"[Op:Pack]")
+                f"[Op:Pack]. tf.stack needs tensors of one shape; to join along an "
+                f"existing axis use tf.concat.")
     axis %= rank + 1
     return concat([bind1(expand_dims_p, x, axis=axis) for x in xs], axis=axis)
 
@@ -484,7 +489,8 @@ def unstack(value: Any, num: Optional[int] = None, axis: int = 0,
     x = to_tensor(value)
     rank = len(x._shape)
     if rank == 0:
-        raise ValueError("Cannot unstack a scalar: it has no dimension to split along.")
+        raise ValueError("Cannot unstack a scalar: it has no dimension to split along; "
+                         "unstack tensors of rank >= 1 (tf.reshape(x, [1]) for one value).")
     axis = int(axis) % rank
     n = x._shape[axis]
     if n is None:
@@ -539,7 +545,8 @@ def tile(input: Any, multiples: Any, name: Optional[str] = None) -> Tensor:  # n
     if len(multiples) != len(x._shape):
         raise errors.InvalidArgumentError(
             None, None, f"Expected multiples argument to be a vector of length "
-            f"{len(x._shape)} but got length {len(multiples)} [Op:Tile]")
+            f"{len(x._shape)} but got length {len(multiples)} [Op:Tile]: give one "
+            f"multiple per dimension (1 keeps a dimension as it is).")
     return bind1(tile_p, x, multiples=multiples)
 
 
