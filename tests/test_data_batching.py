@@ -138,3 +138,36 @@ def test_padded_batch_errors():
         list(_lengths(5).padded_batch(2, padded_shapes=[2]))
     with pytest.raises(TypeError, match="padding_values"):
         _lengths(5).padded_batch(2, padding_values=-1)  # int32 for int64 data, as in TF
+
+
+_row_steps = st.lists(st.one_of(
+    st.tuples(st.just("take"), st.integers(-1, 25)),
+    st.tuples(st.just("skip"), st.integers(0, 25)),
+    st.tuples(st.just("repeat"), st.integers(0, 3)),
+    st.tuples(st.just("shard"), st.integers(1, 3)),
+    st.tuples(st.just("shuffle"), st.integers(1, 30)),
+    st.tuples(st.just("cache"), st.none()),
+), max_size=4)
+
+
+@given(st.integers(0, 20), _row_steps, st.integers(1, 6), st.booleans())
+def test_batching_after_row_selections_matches_the_list_model(n, steps, size, drop):
+    # These steps keep the vectorised row plan: the batches must still be the model's.
+    ds, model = D.from_tensor_slices(np.arange(n)), list(range(n))
+    for name, arg in steps:
+        if name == "take":
+            ds, model = ds.take(arg), (model if arg < 0 else model[:arg])
+        elif name == "skip":
+            ds, model = ds.skip(arg), model[arg:]
+        elif name == "repeat":
+            ds, model = ds.repeat(arg), model * arg
+        elif name == "shard":
+            ds, model = ds.shard(arg, 0), model[::arg]
+        elif name == "shuffle":
+            ds = ds.shuffle(arg, seed=3, reshuffle_each_iteration=False)
+            model = [int(v) for v in ds.as_numpy_iterator()]
+        else:
+            ds = ds.cache()
+    got = [b.tolist() for b in ds.batch(size, drop).as_numpy_iterator()]
+    end = len(model) // size * size if drop else len(model)
+    assert got == [model[i:i + size] for i in range(0, end, size)]

@@ -150,8 +150,16 @@ def _gathered_batches(plan: RowPlan, batch_size: int, drop_remainder: bool
     arrays = plan.arrays
     pending = None  # index array of rows waiting for the rest of their batch
     for chunk in plan.orders():
-        if isinstance(chunk, slice) and pending is None:
+        if isinstance(chunk, slice):
             start, stop = chunk.start, chunk.stop
+            if pending is not None:  # complete the open batch, then slice again
+                take = min(batch_size - len(pending), stop - start)
+                pending = np.concatenate([pending, np.arange(start, start + take)])
+                start += take
+                if len(pending) < batch_size:
+                    continue
+                yield [a[pending] for a in arrays]
+                pending = None
             end = start + (stop - start) // batch_size * batch_size
             for s in range(start, end, batch_size):
                 yield [a[s:s + batch_size] for a in arrays]
