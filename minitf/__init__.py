@@ -30,6 +30,11 @@ from minitf import data  # noqa: F401  (tf.data: input pipelines)
 from minitf.autodiff import GradientTape, UnconnectedGradients  # noqa: F401
 from minitf.custom_grad import custom_gradient  # noqa: F401
 from minitf import testing  # noqa: F401  (assert_allclose, check_grads)
+from minitf.function import function  # noqa: F401
+from minitf.module import Module  # noqa: F401
+from minitf.ops.control_flow import cond, while_loop  # noqa: F401
+from minitf.ops.logging_ops import print_tensors as print  # noqa: F401,A001
+from minitf import autograph  # noqa: F401  (tf.autograph.to_code shows converted code)
 from minitf.ops.creation import (  # noqa: F401
     constant, fill, linspace, ones, ones_like, range, zeros, zeros_like,
 )
@@ -86,4 +91,6 @@ __all__ = [
     "init_scope", "name_scope",
     # tf.keras
     "keras",
+    # graphs: tf.function, modules, control flow
+    "function", "Module", "cond", "while_loop", "print", "autograph",
 ]

@@ -21,7 +21,7 @@ __all__ = [
     "DeadlineExceededError", "NotFoundError", "AlreadyExistsError",
     "PermissionDeniedError", "UnauthenticatedError", "ResourceExhaustedError",
     "FailedPreconditionError", "AbortedError", "OutOfRangeError", "UnimplementedError",
-    "InternalError", "UnavailableError", "DataLossError",
+    "InternalError", "UnavailableError", "DataLossError", "OperatorNotAllowedInGraphError",
 ]
 
 
@@ -94,3 +94,16 @@ InternalError = _error("InternalError", 13, "An internal invariant was broken.")
 UnavailableError = _error("UnavailableError", 14, "A service is unavailable.")
 DataLossError = _error("DataLossError", 15, "Data was lost or corrupted (e.g. a damaged file).")
 UnauthenticatedError = _error("UnauthenticatedError", 16, "The request has no valid credentials.")
+
+
+class OperatorNotAllowedInGraphError(TypeError):
+    """A Python operation that needs a tensor's value was used on a symbolic tensor.
+
+    Inside ``tf.function`` tensors have no value while the function is traced, so
+    ``bool(x)`` or ``for v in x`` outside what AutoGraph converts raise this.
+
+    Example:
+        >>> import minitf as tf
+        >>> issubclass(tf.errors.OperatorNotAllowedInGraphError, TypeError)
+        True
+    """

@@ -1,0 +1,363 @@
+"""``ConcreteFunction``: one trace of a ``tf.function``, for one input signature.
+
+A concrete function owns the traced :class:`~minitf.core.graph.Graph` and knows how to
+run it in each context:
+
+* **eager, nothing recording** — the fast path: straight-line Python over NumPy
+  buffers (see :mod:`minitf.core.compile`); no ``bind``, no Tensor in between;
+* **under a GradientTape** — one ``call`` equation whose VJP is a graph
+  (:mod:`minitf.core.call`);
+* **inside another trace** — the ``call`` equation is staged into the outer graph.
+
+Captured variables are read at every call (by reference), and the new values of the
+variables the graph assigns are written back after it ran.
+
+Example:
+    >>> import minitf as tf
+    >>> @tf.function
+    ... def f(x, n=2):
+    ...     return x * n
+    >>> cf = f.get_concrete_function(tf.TensorSpec([None], tf.float32))
+    >>> print(cf.pretty_printed_signature())
+    Input Parameters:
+      x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(None,), dtype=tf.float32, name=None)
+      n (POSITIONAL_OR_KEYWORD): Literal[2]
+    Output Type:
+      TensorSpec(shape=(None,), dtype=tf.float32, name=None)
+    Captures:
+      None
+    >>> cf(tf.constant([1.0, 2.0]))
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([2., 4.], dtype=float32)>
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+from minitf import nest
+from minitf.core.call import call_graph
+from minitf.core.compile import exec_source, lower
+from minitf.core.graph import Graph
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _context, _state
+from minitf.core.spec import TensorSpec, shape_str
+from minitf.tensor import Tensor
+from minitf.variables import Variable
+
+__all__ = ["ConcreteFunction", "VariableSpec", "type_string"]
+
+
+class VariableSpec:
+    """The trace type of a ``tf.Variable`` argument: shape, dtype and trainability.
+
+    Example:
+        >>> import minitf as tf
+        >>> VariableSpec((1,), tf.float32)
+        VariableSpec(shape=(1,), dtype=tf.float32, trainable=True, alias_id=0)
+    """
+
+    def __init__(self, shape: tuple, dtype: Any, trainable: bool = True,
+                 alias_id: int = 0) -> None:
+        self.shape, self.dtype, self.trainable, self.alias_id = shape, dtype, trainable, alias_id
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VariableSpec) and (self.shape, self.dtype, self.trainable) \
+            == (other.shape, other.dtype, other.trainable)
+
+    def __hash__(self) -> int:
+        return hash((self.shape, self.dtype, self.trainable))
+
+    def __repr__(self) -> str:
+        return (f"VariableSpec(shape={shape_str(self.shape)}, dtype={self.dtype!r}, "
+                f"trainable={self.trainable}, alias_id={self.alias_id})")
+
+
+def type_string(value: Any) -> str:
+    """TF's notation for a trace type: ``List[TensorSpec(...), Literal[2]]``.
+
+    Example:
+        >>> import minitf as tf
+        >>> type_string([tf.TensorSpec([], tf.int32), 2])
+        'List[TensorSpec(shape=(), dtype=tf.int32, name=None), Literal[2]]'
+    """
+    if isinstance(value, TensorSpec):
+        return repr(TensorSpec(value.shape, value.dtype))
+    if isinstance(value, VariableSpec):
+        return repr(value)
+    if isinstance(value, dict):
+        return "Dict[" + ", ".join(f"[{k!r}, {type_string(v)}]" for k, v in value.items()) + "]"
+    if isinstance(value, list):
+        return "List[" + ", ".join(type_string(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "Tuple[" + ", ".join(type_string(v) for v in value) + "]"
+    return f"Literal[{value!r}]"
+
+
+def _spec_of_output(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return TensorSpec._make(tuple(value._shape), value._dtype)
+    return value
+
+
+class ConcreteFunction:
+    """A traced function for one input signature: callable, with a printable graph.
+
+    Made by ``tf.function`` (see :meth:`minitf.function.Function.get_concrete_function`),
+    never directly.
+
+    Attributes:
+        graph: the graph it runs (after clean-up passes); ``print`` it.
+        raw_graph: the graph as traced, before clean-up.
+        structured_input_signature: ``(args, kwargs)`` with TensorSpecs for tensors.
+        structured_outputs: the outputs as traced (symbolic tensors).
+
+    Example:
+        >>> import minitf as tf
+        >>> @tf.function
+        ... def f(x):
+        ...     return tf.reduce_sum(x)
+        >>> cf = f.get_concrete_function(tf.constant([1, 2]))
+        >>> cf.structured_input_signature
+        ((TensorSpec(shape=(2,), dtype=tf.int32, name='x'),), {})
+        >>> print(cf.graph)
+        graph f(x:i32[2]) {
+          a:i32[] = reduce_sum[axis=(0,) keepdims=False] x
+          return a
+        }
+    """
+
+    def __init__(self, *, graph: Graph, raw_graph: Graph, params: list,
+                 input_tensors: list, outputs: Any, output_template: Any,
+                 owner: Any) -> None:
+        self.graph = graph
+        self.raw_graph = raw_graph
+        self._params = params                # [(display name, kind, trace type)]
+        self._input_tensors = input_tensors  # symbolic tensors of the graph's inputs
+        self.structured_outputs = outputs
+        self._template = output_template     # leaves: output index, or None
+        self._owner = owner                  # the Function (binds call arguments)
+        self._n_args = graph.num_args
+        self._fast: Optional[Callable[..., Any]] = None
+
+    # -- signatures ---------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The graph's name."""
+        return self.graph.name
+
+    @property
+    def structured_input_signature(self) -> tuple:
+        """``(args, kwargs)``: TensorSpecs (named by argument) and Python values."""
+        args, kwargs = [], {}
+        for name, kind, t in self._params:
+            value = _named_specs(t, name)
+            if kind == "KEYWORD_ONLY":
+                kwargs[name] = value
+            else:
+                args.append(value)
+        return tuple(args), kwargs
+
+    @property
+    def inputs(self) -> list:
+        """The graph's input tensors (arguments, then captured values)."""
+        return list(self._input_tensors)
+
+    @property
+    def outputs(self) -> list:
+        """The flat list of output tensors."""
+        return [o for o in nest.flatten(self.structured_outputs) if isinstance(o, Tensor)]
+
+    @property
+    def output_shapes(self) -> Any:
+        """The output shapes, in the output structure."""
+        return nest.map_structure(lambda t: t.shape if isinstance(t, Tensor) else None,
+                                  self.structured_outputs)
+
+    @property
+    def output_dtypes(self) -> Any:
+        """The output dtypes, in the output structure."""
+        return nest.map_structure(lambda t: t.dtype if isinstance(t, Tensor) else None,
+                                  self.structured_outputs)
+
+    @property
+    def captured_inputs(self) -> list:
+        """The objects the graph captured (variables, by reference)."""
+        return list(self.graph.captures)
+
+    @property
+    def variables(self) -> tuple:
+        """The captured variables."""
+        return tuple(c for c in self.graph.captures if isinstance(c, Variable))
+
+    @property
+    def trainable_variables(self) -> tuple:
+        """The captured trainable variables."""
+        return tuple(v for v in self.variables if v.trainable)
+
+    def _signature_text(self) -> str:
+        parts, seen_kw = [], False
+        positional_only = any(k == "POSITIONAL_ONLY" for _, k, _ in self._params)
+        for name, kind, t in self._params:
+            if kind == "KEYWORD_ONLY" and not seen_kw:
+                if positional_only:
+                    parts.append("/")
+                parts.append("*")
+                seen_kw = True
+            parts.append(f"{name}: {type_string(t)}")
+        if positional_only and not seen_kw:
+            parts.append("/")
+        out = type_string(nest.map_structure(_spec_of_output, self.structured_outputs))
+        return f"({', '.join(parts)}) -> {out}"
+
+    def pretty_printed_signature(self, verbose: bool = True) -> str:
+        """The signature as TensorFlow prints it (inputs, output type, captures).
+
+        Example:
+            >>> import minitf as tf
+            >>> @tf.function
+            ... def f(x):
+            ...     return x
+            >>> print(f.get_concrete_function(tf.constant(1)).pretty_printed_signature())
+            Input Parameters:
+              x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.int32, name=None)
+            Output Type:
+              TensorSpec(shape=(), dtype=tf.int32, name=None)
+            Captures:
+              None
+        """
+        lines = ["Input Parameters:"]
+        lines += [f"  {name} ({kind}): {type_string(t)}" for name, kind, t in self._params]
+        lines.append("Output Type:")
+        lines.append("  " + type_string(nest.map_structure(_spec_of_output,
+                                                           self.structured_outputs)))
+        lines.append("Captures:")
+        caps = [c for c in self.graph.captures]
+        if not caps:
+            lines.append("  None")
+        for c in caps:
+            spec = "TensorSpec(shape=(), dtype=tf.resource, name=None)" \
+                if isinstance(c, Variable) else type_string(_spec_of_output(c))
+            lines.append(f"  {id(c)}: {spec}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ConcreteFunction {self._signature_text()} at 0x{id(self):X}>"
+
+    def __str__(self) -> str:
+        return f"ConcreteFunction {self._signature_text()}"
+
+    # -- calling ------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Runs the graph on arguments that fit its signature."""
+        flat = self._owner._flat_inputs_for(self, args, kwargs)
+        return self._call_flat(flat)
+
+    def _call_flat(self, flat_args: Sequence[Any]) -> Any:
+        """Runs the graph on the flat argument leaves (tensors and variables)."""
+        graph = self.graph
+        targets = list(flat_args) + graph.captures
+        ctx = _context.get()
+        if ctx.builder is None and not ctx.tapes and not _state["multi_backend"]:
+            outs = self._run_eager(targets)
+        else:
+            values = [t._read() if isinstance(t, Variable) else t for t in targets]
+            outs = call_graph(graph, values)
+        n_res = graph.num_results
+        for k, index in enumerate(graph.assigned):
+            variable, new = targets[index], outs[n_res + k]
+            if ctx.builder is None:
+                variable._tensor = new
+            else:
+                variable.assign(new)
+        return nest.pack_sequence_as(self._template, [None if i is None else outs[i] for i in
+                                                      nest.flatten(self._template)]) \
+            if self._template is not None else None
+
+    def _run_eager(self, targets: list) -> list:
+        buffers = [t._tensor._value if isinstance(t, Variable) else _buffer(t) for t in targets]
+        outs = []
+        for value in self.graph.compiled()(*buffers):
+            t = object.__new__(Tensor)
+            t._value = value
+            t._dtype = _DTYPE_OF_BUFFER_DTYPE[value.dtype]
+            outs.append(t)
+        return outs
+
+    def _fast_call(self) -> Optional[Callable[..., Any]]:
+        """A generated function taking the positional eager tensors; None if not possible.
+
+        It reads the argument buffers and the captured variables' buffers, runs the
+        straight-line program, wraps the outputs and writes assigned variables back —
+        all in one Python function, so a cached call costs one dict lookup and the NumPy
+        calls themselves.
+        """
+        if self._fast is None:
+            self._fast = _make_fast_call(self) or False
+        return self._fast or None
+
+
+def _buffer(t: Any) -> Any:
+    if isinstance(t, Tensor):
+        return t._value
+    from minitf.tensor import convert_to_tensor
+    return convert_to_tensor(t)._value
+
+
+def _named_specs(t: Any, name: str) -> Any:
+    if isinstance(t, TensorSpec):
+        return TensorSpec(t.shape, t.dtype, name)
+    if isinstance(t, dict):
+        return {k: _named_specs(v, f"{name}_{k}") for k, v in t.items()}
+    if isinstance(t, (list, tuple)):
+        items = [_named_specs(v, f"{name}_{i}") for i, v in enumerate(t)]
+        return type(t)(items) if not hasattr(type(t), "_fields") else type(t)(*items)
+    return t
+
+
+def _make_fast_call(cf: ConcreteFunction) -> Optional[Callable[..., Any]]:
+    graph = cf.graph
+    if not all(isinstance(c, Variable) for c in graph.captures):
+        return None
+    n_args = graph.num_args
+    arg_names = [f"_a{i}" for i in range(n_args)]
+    try:
+        prog = lower(graph, reserved=tuple(arg_names) + ("_Tensor", "_new", "_DT", "_pack",
+                                                         "_template"))
+    except NotImplementedError:
+        return None
+    ns = prog.namespace
+    ns.update(_Tensor=Tensor, _new=object.__new__, _DT=_DTYPE_OF_BUFFER_DTYPE,
+              _pack=nest.pack_sequence_as, _template=cf._template)
+    lines = [f"def _fast({', '.join(arg_names)}):"]
+    for i, name in enumerate(prog.input_names):
+        if i < n_args:
+            lines.append(f"    {name} = _a{i}._value")
+        else:
+            ns[f"_v{i}"] = graph.captures[i - n_args]
+            lines.append(f"    {name} = _v{i}._tensor._value  # read the variable")
+    lines += [f"    {line}" for line in prog.lines]
+    wrapped = []
+    for j, expr in enumerate(prog.output_exprs):
+        lines.append(f"    _o{j} = _new(_Tensor); _o{j}._value = {expr}; "
+                     f"_o{j}._dtype = _DT[{expr}.dtype]")
+        wrapped.append(f"_o{j}")
+    n_res = graph.num_results
+    for k, index in enumerate(graph.assigned):
+        if index < n_args:
+            lines.append(f"    _a{index}._tensor = _o{n_res + k}")
+        else:
+            lines.append(f"    _v{index}._tensor = _o{n_res + k}  # write the variable back")
+    template = cf._template
+    leaves = nest.flatten(template) if template is not None else []
+    if template is None:
+        lines.append("    return None")
+    elif not nest.is_nested(template):
+        lines.append(f"    return _o{template}")
+    elif type(template) in (tuple, list) and all(isinstance(i, int) for i in template) \
+            and len(template) == len(leaves):
+        items = ", ".join(f"_o{i}" for i in template) + ("," if len(template) == 1 else "")
+        lines.append(f"    return {'(' if type(template) is tuple else '['}{items}"
+                     f"{')' if type(template) is tuple else ']'}")
+    else:
+        items = ", ".join("None" if i is None else f"_o{i}" for i in leaves)
+        lines.append(f"    return _pack(_template, [{items}])")
+    return exec_source("\n".join(lines), ns, "_fast", graph.name)

@@ -1,0 +1,220 @@
+"""The ``call`` primitive: running a whole graph as one equation, and its VJP graphs.
+
+Calling a traced function under a ``GradientTape`` records *one* equation,
+``call[graph=...]``, instead of every op inside. Its VJP is itself a graph, derived
+once per graph and cached:
+
+* the **joint** graph takes the graph's inputs and the cotangents of its float outputs
+  and returns the cotangents of its float inputs. It is traced by evaluating the graph
+  under a tape and asking that tape for the gradient — so the backward pass is made of
+  ordinary equations, and can itself be differentiated (second derivatives);
+* the **split** form cuts the joint graph in two: a *forward* graph that also returns
+  the intermediate values the backward pass needs (the *residuals*), and a *backward*
+  graph that starts from them instead of recomputing the forward pass. A call made
+  while a tape records uses the split form.
+
+Example:
+    >>> import minitf as tf
+    >>> @tf.function
+    ... def f(x):
+    ...     return tf.sin(x) * x
+    >>> x = tf.constant(1.0)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = f(x)
+    >>> tape.recorded_operations()
+    ['call(float32[]) -> float32[]']
+    >>> round(float(tape.gradient(y, x)), 6)  # cos(1)·1 + sin(1)
+    1.381773
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from minitf import errors
+from minitf.core import interpreters
+from minitf.core.graph import Graph, Var, eval_graph, type_str
+from minitf.core.interpreters import bind
+from minitf.core.primitive import Primitive
+from minitf.core.spec import TensorSpec
+
+__all__ = ["call_p", "call_graph", "joint_vjp_graph", "split_vjp_graphs"]
+
+call_p = Primitive("call", multiple_results=True)
+
+
+@call_p.def_abstract_eval
+def _call_abstract(*specs: TensorSpec, graph: Graph, **params: Any) -> list:
+    if len(specs) != len(graph.inputs):
+        raise errors.InvalidArgumentError(
+            None, None, f"call of graph {graph.name}: {len(graph.inputs)} inputs expected, "
+            f"got {len(specs)}.")
+    for i, (s, v) in enumerate(zip(specs, graph.inputs)):
+        if s.dtype is not v.dtype or not s.shape.is_compatible_with(v.shape):
+            raise errors.InvalidArgumentError(
+                None, None, f"call of graph {graph.name}: input {i} has type "
+                f"{type_str(s.shape.as_tuple(), s.dtype)} but the graph expects "
+                f"{type_str(v.shape, v.dtype)}.")
+    return graph.out_specs
+
+
+@call_p.def_impl("numpy")
+def _call_numpy(*buffers: Any, graph: Graph, **params: Any) -> tuple:
+    return graph.compiled()(*buffers)
+
+
+def call_graph(graph: Graph, args: Sequence[Any]) -> list:
+    """Applies ``graph`` to tensors as one ``call`` equation; returns its outputs.
+
+    While tapes record, the forward pass runs in its split form (it also returns the
+    residuals), and the tapes record one equation whose outputs are the graph's own
+    outputs; the residuals ride along in the equation's params, so a first-order gradient
+    does not recompute the forward pass.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.core.tracing import trace
+        >>> g, _ = trace(lambda x: x * x, [tf.TensorSpec([], tf.float32)])
+        >>> call_graph(g, [tf.constant(3.0)])[0].numpy()
+        np.float32(9.0)
+    """
+    ctx = interpreters.current()
+    if not ctx.tapes or not any(v.dtype.is_floating for v in graph.inputs):
+        return bind(call_p, *args, graph=graph)
+    fwd, bwd, n_res = split_vjp_graphs(graph)
+    with interpreters.using(ctx.replace(tapes=())):
+        outs = bind(call_p, *args, graph=fwd)
+    n_out = len(outs) - n_res
+    primary = list(outs[:n_out])
+    params = {"graph": graph, "residuals": tuple(outs[n_out:]), "backward": bwd}
+    for tape in ctx.tapes:
+        tape._record(call_p, tuple(args), params, tuple(primary))
+    return primary
+
+
+def _as_list(x: Any) -> list:
+    # A tape hands a one-output multiple-results equation its cotangent unwrapped.
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+@call_p.def_vjp
+def _call_vjp(g: Any, *inputs: Any, out: Any, graph: Graph, residuals: Any = None,
+              backward: Any = None) -> tuple:
+    g = _as_list(g)
+    diff_out = [j for j, a in enumerate(graph.outputs) if a.dtype.is_floating]
+    diff_in = [i for i, v in enumerate(graph.inputs) if v.dtype.is_floating]
+    cts = [g[j] for j in diff_out]
+    if residuals is not None and not interpreters.current().tapes:
+        # First order: start from the saved residuals (nothing records this pass).
+        in_cts = bind(call_p, *inputs, *residuals, *cts, graph=backward)
+    else:
+        # The backward pass is itself being recorded (higher order): recompute from the
+        # inputs, so every value it uses is connected to them on the recording tapes.
+        in_cts = call_graph(joint_vjp_graph(graph), [*inputs, *cts])
+    result: list = [None] * len(inputs)
+    for i, ct in zip(diff_in, in_cts):
+        result[i] = ct
+    return tuple(result)
+
+
+def _joint(graph: Graph, with_primal: bool) -> Graph:
+    """Traces ``(inputs, output cotangents) -> [outputs,] input cotangents``."""
+    from minitf.autodiff import GradientTape, UnconnectedGradients
+    from minitf.core.tracing import trace
+    n_in = len(graph.inputs)
+    diff_in = [i for i, v in enumerate(graph.inputs) if v.dtype.is_floating]
+    diff_out = [j for j, a in enumerate(graph.outputs) if a.dtype.is_floating]
+
+    def joint(*args: Any) -> Any:
+        ins, cts = args[:n_in], args[n_in:]
+        with GradientTape(watch_accessed_variables=False) as tape:
+            for i in diff_in:
+                tape.watch(ins[i])
+            outs = eval_graph(graph, *ins)
+        grads = []
+        if diff_in:
+            grads = tape.gradient([outs[j] for j in diff_out], [ins[i] for i in diff_in],
+                                  output_gradients=list(cts) if diff_out else None,
+                                  unconnected_gradients=UnconnectedGradients.ZERO)
+        return (list(outs), list(grads)) if with_primal else list(grads)
+
+    specs = graph.in_specs + [graph.outputs[j].spec for j in diff_out]
+    hints = [v.hint or f"in{i}" for i, v in enumerate(graph.inputs)] + \
+        [f"ct_{j}" for j in range(len(diff_out))]
+    joint_graph, _ = trace(joint, specs, name=f"{graph.name}_vjp", hints=hints, parent=None)
+    return joint_graph
+
+
+def joint_vjp_graph(graph: Graph) -> Graph:
+    """The backward graph that recomputes the forward pass (cached on ``graph``).
+
+    Inputs: the graph's inputs, then one cotangent per float output. Outputs: one
+    cotangent per float input.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.core.tracing import trace
+        >>> g, _ = trace(lambda x: tf.sin(x), [tf.TensorSpec([], tf.float32)])
+        >>> [e.prim.name for e in joint_vjp_graph(g).eqns]
+        ['cos', 'mul']
+    """
+    from minitf.core.passes import simplify
+    got = graph._derived.get("joint")
+    if got is None:
+        got = graph._derived["joint"] = simplify(_joint(graph, with_primal=False))
+    return got
+
+
+def split_vjp_graphs(graph: Graph) -> tuple[Graph, Graph, int]:
+    """``(forward, backward, number of residuals)`` for ``graph`` (cached on it).
+
+    ``forward`` returns the graph's outputs then the residuals; ``backward`` takes the
+    graph's inputs, the residuals and the output cotangents, and returns the input
+    cotangents. Equations that do not depend on a cotangent go to ``forward`` (so
+    effectful ones, such as random draws, run exactly once).
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.core.tracing import trace
+        >>> g, _ = trace(lambda x: tf.exp(tf.sin(x)), [tf.TensorSpec([], tf.float32)])
+        >>> fwd, bwd, n_res = split_vjp_graphs(g)
+        >>> [e.prim.name for e in fwd.eqns], [e.prim.name for e in bwd.eqns], n_res
+        (['sin', 'exp', 'cos'], ['mul', 'mul'], 2)
+    """
+    from minitf.core.passes import simplify
+    got = graph._derived.get("split")
+    if got is not None:
+        return got
+    joint = simplify(_joint(graph, with_primal=True))
+    n_in, n_out = len(graph.inputs), len(graph.outputs)
+    ct_inputs = joint.inputs[n_in:]
+    tainted = {id(v) for v in ct_inputs}
+    fwd_eqns, bwd_eqns = [], []
+    for eqn in joint.eqns:
+        if any(id(a) in tainted for a in eqn.inputs):
+            bwd_eqns.append(eqn)
+            tainted.update(id(o) for o in eqn.outputs)
+        else:
+            fwd_eqns.append(eqn)
+    primal_ins = {id(v) for v in joint.inputs[:n_in]}
+    residuals: list = []
+    seen: set = set()
+
+    def need(a: Any) -> None:
+        if isinstance(a, Var) and id(a) not in tainted and id(a) not in primal_ins \
+                and id(a) not in seen:
+            seen.add(id(a))
+            residuals.append(a)
+
+    for eqn in bwd_eqns:
+        for a in eqn.inputs:
+            need(a)
+    for a in joint.outputs[n_out:]:
+        need(a)
+    fwd = simplify(Graph(joint.inputs[:n_in], fwd_eqns, joint.outputs[:n_out] + residuals,
+                         name=f"{graph.name}_fwd"))
+    bwd = simplify(Graph(joint.inputs[:n_in] + residuals + list(ct_inputs), bwd_eqns,
+                         joint.outputs[n_out:], name=f"{graph.name}_bwd"))
+    got = graph._derived["split"] = (fwd, bwd, len(residuals))
+    return got

@@ -1,0 +1,277 @@
+"""A graph turned into straight-line Python: one line per equation, printable.
+
+When nothing needs recording (no tape) and nothing is being traced, calling a traced
+function does not need ``bind`` at all: every equation can call its primitive's NumPy
+implementation directly on raw buffers. This module writes that program as Python
+source and compiles it with ``exec``; ``graph.python_source()`` shows it::
+
+    def __call__(x, w_q, w_l, b):
+        a = x * x  # pow
+        c = w_q * a  # mul
+        ...
+        return (e,)
+
+What the lowering does on the way (each keeps results bit-for-bit equal to ``bind``):
+
+* ``add``/``sub``/``mul``/``div``/comparisons on buffers become Python operators (for
+  NumPy arrays and scalars they call the same ufunc, minus a wrapper call);
+* ``x ** 2`` becomes ``x * x`` (NumPy's power is exactly x*x for exponent 2);
+* ``identity`` and ``stop_gradient`` become plain aliases;
+* ``broadcast_to`` feeding elementwise ops is dropped when NumPy's own broadcasting
+  gives the same result shape (the equations only exist to make gradients explicit);
+* equations whose results are unused are skipped (effectful ones never are).
+
+Example:
+    >>> import minitf as tf
+    >>> @tf.function
+    ... def f(x):
+    ...     return x * 2.0 + 1.0
+    >>> print(f.get_concrete_function(tf.zeros([2])).graph.python_source())
+    def f(x):
+        # _k0 = 2.0:f32[]
+        # _k1 = 1.0:f32[]
+        a = x * _k0  # mul
+        b = a + _k1  # add
+        return (b,)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import numpy as np
+
+from minitf.core.graph import Eqn, Graph, Lit, Var
+from minitf.core.printing import Namer, lit_str, sanitize
+
+__all__ = ["python_source", "compile_graph", "lower", "Program"]
+
+# Primitives whose NumPy implementation equals a Python operator on buffers.
+_OPERATORS = {
+    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
+    "neg": "-{0}", "eq": "{0} == {1}", "ne": "{0} != {1}", "lt": "{0} < {1}",
+    "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
+}
+_ALIASES = ("identity", "stop_gradient")
+_SIMPLE = (int, float, str, bool, type(None))
+
+
+def _is_simple(value: Any) -> bool:
+    # Values whose repr is valid Python that rebuilds them (JSON-like params).
+    if isinstance(value, _SIMPLE):
+        return not (isinstance(value, float) and not np.isfinite(value))
+    if isinstance(value, (tuple, list)):
+        return all(_is_simple(v) for v in value)
+    return False
+
+
+class Program:
+    """Straight-line code for one graph.
+
+    Attributes:
+        lines: the body, one statement per kept equation.
+        namespace: the globals the body refers to (implementations, constants).
+        input_names: one Python name per graph input.
+        output_exprs: one Python expression per graph output.
+        constants: ``(global name, listing)`` of every constant, for comments.
+    """
+
+    def __init__(self) -> None:
+        self.lines: list = []
+        self.namespace: dict = {"np": np}
+        self.input_names: list = []
+        self.output_exprs: list = []
+        self.constants: list = []
+
+
+def _elide_broadcasts(graph: Graph) -> dict:
+    """Maps ids of ``broadcast_to`` outputs to their sources where NumPy broadcasts anyway.
+
+    An elementwise equation may read the source instead of the broadcast value when
+    broadcasting the sources' shapes already gives the equation's (fully known) output
+    shape — then NumPy computes the identical result without the explicit copy.
+    """
+    source: dict = {}
+    for eqn in graph.eqns:
+        if (eqn.prim.name == "broadcast_to" and len(eqn.inputs) == 1
+                and None not in eqn.outputs[0].shape):
+            source[id(eqn.outputs[0])] = eqn.inputs[0]
+    if not source:
+        return {}
+    subst: dict = {}
+    for eqn in graph.eqns:
+        if eqn.prim.elementwise is None and eqn.prim.name != "select":
+            continue
+        if len(eqn.inputs) < 2 or len(eqn.outputs) != 1:
+            continue
+        out_shape = eqn.outputs[0].shape
+        if None in out_shape:
+            continue
+        ins = [source.get(id(a), a) for a in eqn.inputs]
+        if any(None in a.shape for a in ins):
+            continue
+        try:
+            shape = np.broadcast_shapes(*[a.shape for a in ins])
+        except ValueError:
+            continue
+        if tuple(shape) == tuple(out_shape):
+            for a, new in zip(eqn.inputs, ins):
+                if new is not a:
+                    subst.setdefault(id(eqn), {})[id(a)] = new
+    return subst
+
+
+def _live(graph: Graph, subst: dict) -> list:
+    """The equations whose results are needed (effectful ones always are)."""
+    needed = {id(a) for a in graph.outputs if isinstance(a, Var)}
+    keep = []
+    for eqn in reversed(graph.eqns):
+        if eqn.prim.effectful or any(id(o) in needed for o in eqn.outputs):
+            keep.append(eqn)
+            repl = subst.get(id(eqn), {})
+            for a in eqn.inputs:
+                a = repl.get(id(a), a)
+                if isinstance(a, Var):
+                    needed.add(id(a))
+    keep.reverse()
+    return keep
+
+
+def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
+    """Writes ``graph`` as straight-line Python over buffers (see the module docstring).
+
+    Args:
+        graph: the graph.
+        reserved: names the caller's wrapper code uses (kept free).
+
+    Returns:
+        A :class:`Program`.
+
+    Raises:
+        NotImplementedError: if a primitive has no NumPy implementation.
+    """
+    prog = Program()
+    subst = _elide_broadcasts(graph)
+    eqns = _live(graph, subst)
+    impl_names: dict = {}
+    for eqn in eqns:
+        name = eqn.prim.name
+        if name in impl_names or name in _ALIASES:
+            continue
+        if name in _OPERATORS or (name == "pow" and _square_exponent(eqn)):
+            continue
+        if "numpy" not in eqn.prim.impls:
+            raise NotImplementedError(f"primitive {name!r} has no NumPy implementation")
+        gname = sanitize(name)
+        while gname in prog.namespace or gname in reserved:
+            gname = "_" + gname
+        impl_names[name] = gname
+        prog.namespace[gname] = eqn.prim.impls["numpy"]
+    namer = Namer(reserved=tuple(prog.namespace) + tuple(reserved) + ("_k", "_g"))
+    prog.input_names = [namer.hinted(v) for v in graph.inputs]
+    lits: dict = {}
+
+    def atom(a: Any) -> str:
+        if isinstance(a, Lit):
+            key = id(a)
+            if key not in lits:
+                lits[key] = f"_k{len(lits)}"
+                prog.namespace[lits[key]] = a.value
+                prog.constants.append((lits[key], lit_str(a)))
+            return lits[key]
+        return namer(a)
+
+    n_objects = 0
+    for eqn in eqns:
+        repl = subst.get(id(eqn), {})
+        name = eqn.prim.name
+        if name == "pow" and _square_exponent(eqn):
+            base = atom(repl.get(id(eqn.inputs[0]), eqn.inputs[0]))
+            ins = [base]
+        else:
+            ins = [atom(repl.get(id(a), a)) for a in eqn.inputs]
+        outs = [namer(v) for v in eqn.outputs]
+        if name in _OPERATORS:
+            rhs = _OPERATORS[name].format(*ins)
+        elif name == "pow" and _square_exponent(eqn):
+            rhs = f"{ins[0]} * {ins[0]}"
+        elif name in _ALIASES:
+            rhs = ins[0]
+        else:
+            args = list(ins)
+            for k, v in eqn.params.items():
+                if _is_simple(v):
+                    args.append(f"{k}={v!r}")
+                else:
+                    gname = f"_g{n_objects}"
+                    n_objects += 1
+                    prog.namespace[gname] = v
+                    args.append(f"{k}={gname}")
+            rhs = f"{impl_names[name]}({', '.join(args)})"
+        if not eqn.outputs:
+            prog.lines.append(f"{rhs}  # {name}")
+        elif eqn.prim.multiple_results:
+            lhs = ", ".join(outs) + ("," if len(outs) == 1 else "")
+            prog.lines.append(f"{lhs} = {rhs}  # {name}")
+        else:
+            prog.lines.append(f"{outs[0]} = {rhs}  # {name}")
+    prog.output_exprs = [atom(a) for a in graph.outputs]
+    return prog
+
+
+def _square_exponent(eqn: Eqn) -> bool:
+    y = eqn.inputs[1]
+    return isinstance(y, Lit) and y.shape == () and float(np.asarray(y.value)) == 2.0 \
+        and eqn.inputs[0].shape == eqn.outputs[0].shape
+
+
+def _function_source(name: str, prog: Program) -> str:
+    lines = [f"def {name}({', '.join(prog.input_names)}):"]
+    lines += [f"    # {k} = {text}" for k, text in prog.constants]
+    lines += [f"    {line}" for line in prog.lines]
+    outs = ", ".join(prog.output_exprs) + ("," if len(prog.output_exprs) == 1 else "")
+    lines.append(f"    return ({outs})")
+    return "\n".join(lines)
+
+
+def python_source(graph: Graph, name: Optional[str] = None) -> str:
+    """The Python source of ``graph``'s straight-line program.
+
+    Example:
+        >>> import minitf as tf
+        >>> @tf.function
+        ... def f(x):
+        ...     return tf.identity(x)
+        >>> print(python_source(f.get_concrete_function(tf.constant(1)).graph))
+        def f(x):
+            a = x  # identity
+            return (a,)
+    """
+    return _function_source(sanitize(name or graph.name), lower(graph))
+
+
+def compile_graph(graph: Graph) -> Callable[..., tuple]:
+    """``graph`` as a Python function: input buffers in, a tuple of output buffers out.
+
+    Example:
+        >>> import numpy as np
+        >>> import minitf as tf
+        >>> @tf.function
+        ... def f(x):
+        ...     return x + x
+        >>> run = compile_graph(f.get_concrete_function(tf.zeros([2])).graph)
+        >>> run(np.array([1.0, 2.0], np.float32))
+        (array([2., 4.], dtype=float32),)
+    """
+    prog = lower(graph)
+    return exec_source(_function_source("_graph_fn", prog), prog.namespace, "_graph_fn",
+                       graph.name)
+
+
+def exec_source(source: str, namespace: dict, fn_name: str, label: str) -> Callable[..., Any]:
+    """Compiles generated source; tracebacks show ``<minitf graph NAME>`` as the file."""
+    code = compile(source, f"<minitf graph {label}>", "exec")
+    exec(code, namespace)  # noqa: S102 - our own generated code, never user input
+    fn = namespace[fn_name]
+    fn.__minitf_source__ = source
+    return fn

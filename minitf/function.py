@@ -1,0 +1,600 @@
+"""``tf.function``: trace a Python function into a graph once per input signature.
+
+The first call with a new *signature* runs the Python function with symbolic tensors
+(tracing) and keeps the resulting :class:`~minitf.concrete_function.ConcreteFunction`;
+later calls with the same signature run the graph directly. The signature is computed
+as TensorFlow computes it:
+
+* tensors (and NumPy arrays) by shape and dtype (``TensorSpec``);
+* ``tf.Variable`` arguments by shape, dtype and trainability (the graph reads whichever
+  variable is passed);
+* Python values (numbers, strings, None) by value — ``f(1)`` and ``f(2)`` trace twice;
+* lists, tuples and dicts by their structure and leaves; other objects by identity.
+
+A call whose signature has no trace of its own may reuse a more general one (a trace
+for ``shape=(None,)`` serves every vector). ``input_signature`` fixes the signature
+once; ``reduce_retracing=True`` generalises shapes that differ between calls to None.
+
+Python side effects (``print``, appending to a list) happen while tracing only;
+``tf.print`` is an op and runs on every call.
+
+Example:
+    >>> import minitf as tf
+    >>> @tf.function
+    ... def my_func(x):
+    ...     print('Tracing.')
+    ...     return tf.reduce_sum(x)
+    >>> my_func(tf.constant([1, 2, 3]))
+    Tracing.
+    <tf.Tensor: shape=(), dtype=int32, numpy=6>
+    >>> my_func(tf.constant([10, 9, 8]))
+    <tf.Tensor: shape=(), dtype=int32, numpy=27>
+    >>> my_func.experimental_get_tracing_count()
+    1
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import types
+import weakref
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from minitf import config, nest
+from minitf.concrete_function import ConcreteFunction, VariableSpec
+from minitf.core.interpreters import EAGER, _context, _state
+from minitf.core.passes import simplify
+from minitf.core.spec import TensorShape, TensorSpec
+from minitf.core.tracing import GraphBuilder, current_builder
+from minitf.tensor import Tensor, convert_to_tensor
+from minitf.variables import Variable
+
+__all__ = ["function", "Function"]
+
+_VARIABLE_ERROR = (
+    "tf.function only supports singleton tf.Variables created on the first call. Make "
+    "sure the tf.Variable is only created once or created outside tf.function. See "
+    "https://www.tensorflow.org/guide/function#creating_tfvariables for more information.")
+_MAX_FAST_ENTRIES = 256
+
+
+# ---------------------------------------------------------------------------------------
+# Trace types: a hashable description of one argument (what the cache is keyed on).
+# ---------------------------------------------------------------------------------------
+def trace_type(value: Any) -> Any:
+    """The hashable trace type of one argument (see the module docstring).
+
+    Example:
+        >>> import minitf as tf
+        >>> trace_type([tf.constant([1.0]), 2])
+        ('list', (('T', tf.float32, (1,)), ('P', 2)))
+    """
+    if isinstance(value, Tensor):
+        return ("T", value._dtype, tuple(value._shape))
+    if isinstance(value, Variable):
+        value = getattr(value, "_parent", value)
+        return ("V", value._dtype, tuple(value._shape), value.trainable)
+    if isinstance(value, (np.ndarray, np.generic)):
+        t = convert_to_tensor(value)
+        return ("T", t._dtype, tuple(t._shape))
+    if isinstance(value, dict):
+        keys = sorted(value, key=repr)
+        return ("dict", tuple((k, trace_type(value[k])) for k in keys))
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return ("namedtuple", type(value), tuple(trace_type(v) for v in value))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, tuple(trace_type(v) for v in value))
+    if value is None or isinstance(value, (bool, int, float, str, bytes)):
+        return ("P", value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("I", id(value), value)
+    return ("O", value)
+
+
+def _supertype(general: Any, specific: Any) -> bool:
+    """Whether a trace for ``general`` can run a call of type ``specific``."""
+    if general == specific:
+        return True
+    if general[0] == "T" and specific[0] == "T":
+        return general[1] is specific[1] and TensorShape(general[2]).is_compatible_with(
+            specific[2]) and len(general[2]) == len(specific[2]) and all(
+            g is None or g == s for g, s in zip(general[2], specific[2]))
+    if general[0] != specific[0] or len(general) != len(specific):
+        return False
+    if general[0] in ("list", "tuple", "dict", "namedtuple"):
+        gs, ss = general[-1], specific[-1]
+        if general[0] == "namedtuple" and general[1] is not specific[1]:
+            return False
+        if len(gs) != len(ss):
+            return False
+        if general[0] == "dict":
+            return all(gk == sk and _supertype(g, s) for (gk, g), (sk, s) in zip(gs, ss))
+        return all(_supertype(g, s) for g, s in zip(gs, ss))
+    return False
+
+
+def _generalize(a: Any, b: Any) -> Optional[Any]:
+    """The most specific type covering both (None dims where sizes differ), if any."""
+    if a == b:
+        return a
+    if a[0] == "T" and b[0] == "T":
+        # Different ranks would need unknown-rank tensors, which minitf's shape rules do
+        # not model: such calls keep their own exact trace.
+        if a[1] is not b[1] or len(a[2]) != len(b[2]):
+            return None
+        return ("T", a[1], tuple(x if x == y else None for x, y in zip(a[2], b[2])))
+    if a[0] != b[0] or a[0] not in ("list", "tuple", "dict", "namedtuple") \
+            or len(a[-1]) != len(b[-1]):
+        return None
+    if a[0] == "namedtuple" and a[1] is not b[1]:
+        return None
+    if a[0] == "dict":
+        if [k for k, _ in a[1]] != [k for k, _ in b[1]]:
+            return None
+        items = [(k, _generalize(x, y)) for (k, x), (_, y) in zip(a[1], b[1])]
+        return None if any(v is None for _, v in items) else ("dict", tuple(items))
+    items = [_generalize(x, y) for x, y in zip(a[-1], b[-1])]
+    if any(v is None for v in items):
+        return None
+    return a[:-1] + (tuple(items),)
+
+
+def _type_value(t: Any) -> Any:
+    """What the signature shows for a trace type (TensorSpec, VariableSpec, value)."""
+    kind = t[0]
+    if kind == "T":
+        return TensorSpec(t[2], t[1])
+    if kind == "V":
+        return VariableSpec(t[2], t[1], t[3])
+    if kind == "dict":
+        return {k: _type_value(v) for k, v in t[1]}
+    if kind == "namedtuple":
+        return t[1](*[_type_value(v) for v in t[2]])
+    if kind in ("list", "tuple"):
+        items = [_type_value(v) for v in t[1]]
+        return items if kind == "list" else tuple(items)
+    return t[1] if kind in ("P", "O") else t[2]
+
+
+# ---------------------------------------------------------------------------------------
+# Function
+# ---------------------------------------------------------------------------------------
+class Function:
+    """A Python function traced into graphs, one per input signature (``tf.function``).
+
+    Made by :func:`function`. On a class, it binds per instance: each object gets its
+    own traces (they capture that object's variables).
+
+    Example:
+        >>> import minitf as tf
+        >>> class MyModule(tf.Module):
+        ...     def __init__(self, value):
+        ...         self.weight = tf.Variable(value)
+        ...     @tf.function
+        ...     def multiply(self, x):
+        ...         return x * self.weight
+        >>> MyModule(3).multiply(tf.constant([1, 2, 3]))
+        <tf.Tensor: shape=(3,), dtype=int32, numpy=array([3, 6, 9], dtype=int32)>
+    """
+
+    def __init__(self, python_function: Callable[..., Any], *,
+                 input_signature: Optional[Sequence[Any]] = None,
+                 reduce_retracing: bool = False, jit_compile: Optional[bool] = None,
+                 autograph: bool = True, name: Optional[str] = None) -> None:
+        self._python_function = python_function
+        self._input_signature = None if input_signature is None else list(input_signature)
+        self._reduce_retracing = bool(reduce_retracing)
+        self._jit_compile = jit_compile
+        self._autograph = autograph
+        self._name = name or getattr(python_function, "__name__", "function")
+        self._signature = inspect.signature(python_function)
+        self._cache: dict = {}       # full trace key -> ConcreteFunction
+        self._fast: dict = {}        # ((dtype, shape), ...) of positional tensors -> call
+        self._tracing_count = 0
+        self._converted: Any = None
+        self._bound: Any = weakref.WeakKeyDictionary()
+        functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
+
+    # -- descriptor: methods bind per instance -----------------------------------------
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            bound = self._bound.get(instance)
+        except TypeError:  # an unhashable instance: keep the bound function on it
+            return self._bound_unhashable(instance)
+        if bound is None:
+            bound = self._bound[instance] = self._bind(instance)
+        return bound
+
+    def _bind(self, instance: Any) -> "Function":
+        f = Function(types.MethodType(self._python_function, instance),
+                     input_signature=self._input_signature,
+                     reduce_retracing=self._reduce_retracing, jit_compile=self._jit_compile,
+                     autograph=self._autograph, name=self._name)
+        f._unbound = self
+        return f
+
+    def _bound_unhashable(self, instance: Any) -> "Function":
+        store = instance.__dict__.setdefault("_minitf_bound_functions", {})
+        if id(self) not in store:
+            store[id(self)] = self._bind(instance)
+        return store[id(self)]
+
+    # -- calling ------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # The hot path: positional eager tensors, nothing recording, a signature seen
+        # before. One tuple, one dict lookup, then the generated straight-line code.
+        if not kwargs and _context.get() is EAGER and not _state["multi_backend"]:
+            try:
+                key = tuple([(a._dtype, a._value.shape) for a in args])
+            except AttributeError:
+                pass
+            else:
+                fast = self._fast.get(key)
+                if fast is not None and not config._settings["run_functions_eagerly"]:
+                    return fast(*args)
+        return self._call(args, kwargs)
+
+    def _call(self, args: tuple, kwargs: dict) -> Any:
+        if config._settings["run_functions_eagerly"]:
+            return self._python_function(*args, **kwargs)
+        params = self._canonicalize(args, kwargs)
+        key = tuple((name, t) for name, _, t, _ in params)
+        cf = self._lookup(key)
+        if cf is None:
+            cf = self._trace_new(params, key)
+        flat = _flat_leaves(params, [t for _, _, t, _ in cf._key_params])
+        if not kwargs and _context.get() is EAGER and len(flat) == len(args) \
+                and all(a is b and type(a) is Tensor for a, b in zip(flat, args)):
+            fast = cf._fast_call()
+            if fast is not None:
+                if len(self._fast) >= _MAX_FAST_ENTRIES:
+                    self._fast.clear()
+                self._fast[tuple((a._dtype, a._value.shape) for a in args)] = fast
+        return cf._call_flat(flat)
+
+    def _canonicalize(self, args: tuple, kwargs: dict) -> list:
+        """``[(display name, kind, trace type, value)]`` in TF's parameter order."""
+        try:
+            bound = self._signature.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"Binding inputs to tf.function failed due to `{e}`. Received "
+                            f"args: {args!r} and kwargs: {kwargs!r} for signature: "
+                            f"{self._signature}.") from None
+        bound.apply_defaults()
+        has_varargs = any(p.kind is p.VAR_POSITIONAL for p in self._signature.parameters.values())
+        out = []
+        n_sig = len(self._input_signature) if self._input_signature is not None else 0
+        for i, (name, value) in enumerate(bound.arguments.items()):
+            p = self._signature.parameters[name]
+            if p.kind is p.VAR_POSITIONAL:
+                for j, v in enumerate(value):
+                    out.append((f"{name}_{j}", "POSITIONAL_ONLY", trace_type(v), v))
+            elif p.kind is p.VAR_KEYWORD:
+                for k in sorted(value):
+                    out.append((k, "KEYWORD_ONLY", trace_type(value[k]), value[k]))
+            else:
+                kind = p.kind.name
+                if has_varargs and kind == "POSITIONAL_OR_KEYWORD":
+                    kind = "POSITIONAL_ONLY"
+                if i < n_sig:
+                    value = self._check_signature(self._input_signature[i], value, args, kwargs)
+                    t = _signature_type(self._input_signature[i])
+                else:
+                    t = trace_type(value)
+                out.append((name, kind, t, value))
+        if self._input_signature is not None and len(self._input_signature) > len(out):
+            raise TypeError(f"input_signature has {len(self._input_signature)} entries but "
+                            f"{self._name} takes {len(out)} arguments.")
+        return out
+
+    def _check_signature(self, spec: Any, value: Any, args: tuple, kwargs: dict) -> Any:
+        specs, values = nest.flatten(spec), None
+        try:
+            nest.assert_same_structure(spec, value, check_types=False)
+            values = nest.flatten(value)
+        except (ValueError, TypeError):
+            pass
+        if values is None or len(values) != len(specs):
+            raise TypeError(f"Binding inputs to tf.function failed: {value!r} does not match "
+                            f"the input_signature entry {spec!r}.")
+        converted = []
+        for s, v in zip(specs, values):
+            t = v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=s.dtype)
+            if t._dtype is not s.dtype or not s.shape.is_compatible_with(tuple(t._shape)):
+                raise TypeError(
+                    f"Binding inputs to tf.function failed due to `Can not cast "
+                    f"{TensorSpec(tuple(t._shape), t._dtype)!r} to "
+                    f"{TensorSpec(s.shape, s.dtype)!r}`. Received args: {args!r} and kwargs: "
+                    f"{kwargs!r} for signature: {self._signature}. Pass a tensor that fits "
+                    f"the input_signature (cast it with tf.cast or reshape it).")
+            converted.append(t)
+        return nest.pack_sequence_as(spec, converted)
+
+    def _lookup(self, key: tuple) -> Optional[ConcreteFunction]:
+        cf = self._cache.get(key)
+        if cf is not None:
+            return cf
+        # A more general trace serves this call: take the most specific one that fits.
+        best, best_unknown = None, None
+        for k, candidate in self._cache.items():
+            if len(k) == len(key) and all(n1 == n2 and _supertype(t1, t2)
+                                          for (n1, t1), (n2, t2) in zip(k, key)):
+                unknown = str(k).count("None")
+                if best is None or unknown < best_unknown:
+                    best, best_unknown = candidate, unknown
+        return best
+
+    def _trace_new(self, params: list, key: tuple) -> ConcreteFunction:
+        if self._reduce_retracing:
+            for k in list(self._cache):
+                if len(k) != len(key) or any(n1 != n2 for (n1, _), (n2, _) in zip(k, key)):
+                    continue
+                relaxed = [_generalize(t1, t2) for (_, t1), (_, t2) in zip(k, key)]
+                if all(r is not None for r in relaxed):
+                    params = [(n, kind, r, v) for (n, kind, _, v), r in zip(params, relaxed)]
+                    key = tuple((n, t) for n, _, t, _ in params)
+                    if key in self._cache:
+                        return self._cache[key]
+                    break
+        first = self._tracing_count == 0
+        cf = self._trace(params)
+        if cf._created_variables:
+            if not first:
+                raise ValueError(_VARIABLE_ERROR)
+            # TensorFlow traces a second time after a trace created variables; that
+            # trace must find them already made (the `if self.v is None:` idiom).
+            cf = self._trace(params)
+            if cf._created_variables:
+                raise ValueError(_VARIABLE_ERROR)
+        self._cache[key] = cf
+        return cf
+
+    def _trace(self, params: list) -> ConcreteFunction:
+        self._tracing_count += 1
+        fn = self._traced_python_function()
+        builder = GraphBuilder(self._name, current_builder())
+        if self._autograph:
+            from minitf.autograph import note_for
+            builder.autograph_note = note_for(fn)
+        pos, kw, input_tensors = [], {}, []
+        for name, kind, t, value in params:
+            arg = _trace_argument(builder, value, t, name, input_tensors)
+            if kind == "KEYWORD_ONLY":
+                kw[name] = arg
+            else:
+                pos.append(arg)
+        with builder.tracing():
+            result = fn(*pos, **kw)
+        from minitf.autograph import check_defined
+        check_defined(result, "the value returned by the function")
+        leaves = nest.flatten(result)
+        outputs = [leaf for leaf in leaves if leaf is not None]
+        raw = builder.build(outputs)
+        counter = iter(range(len(outputs)))
+        template = None if result is None else nest.pack_sequence_as(
+            result, [None if leaf is None else next(counter) for leaf in leaves])
+        structured = None if result is None else nest.pack_sequence_as(
+            result, [None if leaf is None else _output_tensor(builder, leaf) for leaf in leaves])
+        cf = ConcreteFunction(graph=simplify(raw), raw_graph=raw,
+                              params=[(n, k, _type_value(t)) for n, k, t, _ in params],
+                              input_tensors=input_tensors, outputs=structured,
+                              output_template=template, owner=self)
+        cf._key_params = params
+        cf._created_variables = list(builder.created_variables)
+        return cf
+
+    def _traced_python_function(self) -> Callable[..., Any]:
+        if not self._autograph:
+            return self._python_function
+        if self._converted is None:
+            from minitf.autograph import to_graph_function
+            self._converted = to_graph_function(self._python_function)
+        return self._converted
+
+    def _flat_inputs_for(self, cf: ConcreteFunction, args: tuple, kwargs: dict) -> list:
+        params = self._canonicalize(args, kwargs)
+        expected = cf._key_params
+        names = [p[0] for p in params]
+        if names != [p[0] for p in expected] or not all(
+                _supertype(e[2], p[2]) for e, p in zip(expected, params)):
+            raise TypeError(
+                f"ConcreteFunction {cf._signature_text()} was called with arguments of "
+                f"another signature: "
+                f"({', '.join(f'{n}: {_type_value(t)!r}' for n, _, t, _ in params)}). "
+                f"Call the tf.function itself to trace a new concrete function.")
+        return _flat_leaves(params, [e[2] for e in expected])
+
+    # -- public API -----------------------------------------------------------------------
+    def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
+        """The trace for these arguments (traced now if needed); specs allowed as args.
+
+        Example:
+            >>> import minitf as tf
+            >>> @tf.function
+            ... def f(x):
+            ...     return x + 1
+            >>> cf = f.get_concrete_function(tf.TensorSpec([None], tf.int32))
+            >>> cf(tf.constant([1, 2])).numpy()
+            array([2, 3], dtype=int32)
+        """
+        if self._input_signature is not None and not args and not kwargs:
+            args = tuple(self._input_signature)
+        params = self._canonicalize_specs(args, kwargs)
+        key = tuple((name, t) for name, _, t, _ in params)
+        cf = self._cache.get(key)
+        return cf if cf is not None else self._trace_new(params, key)
+
+    def _canonicalize_specs(self, args: tuple, kwargs: dict) -> list:
+        def placeholder(x: Any) -> Any:
+            return _SpecPlaceholder(x) if isinstance(x, TensorSpec) else x
+        args = nest.map_structure(placeholder, args) if args else args
+        kwargs = nest.map_structure(placeholder, kwargs) if kwargs else kwargs
+        return self._canonicalize(args, kwargs)
+
+    def experimental_get_tracing_count(self) -> int:
+        """How many times the Python function was traced.
+
+        Example:
+            >>> import minitf as tf
+            >>> f = tf.function(lambda x: x)
+            >>> _ = f(1); _ = f(2); _ = f(1)
+            >>> f.experimental_get_tracing_count()
+            2
+        """
+        return self._tracing_count
+
+    @property
+    def python_function(self) -> Callable[..., Any]:
+        """The wrapped Python function."""
+        return self._python_function
+
+    @property
+    def input_signature(self) -> Optional[list]:
+        """The fixed input signature, if one was given."""
+        return self._input_signature
+
+    def __repr__(self) -> str:
+        return f"<minitf.function.Function {self._name} at 0x{id(self):x}>"
+
+
+class _SpecPlaceholder(Tensor):
+    """A TensorSpec passed to ``get_concrete_function``: traced as a tensor of that type."""
+
+    __slots__ = ("_spec_shape",)
+
+    def __new__(cls, spec: TensorSpec) -> "_SpecPlaceholder":
+        t = object.__new__(cls)
+        t._value = None
+        t._dtype = spec.dtype
+        t._spec_shape = tuple(spec.shape.as_tuple())
+        return t
+
+    def __init__(self, spec: TensorSpec) -> None:  # noqa: D107 - state set in __new__
+        pass
+
+    @property
+    def _shape(self) -> tuple:
+        return self._spec_shape
+
+
+def _signature_type(spec: Any) -> Any:
+    if isinstance(spec, TensorSpec):
+        return ("T", spec.dtype, tuple(spec.shape.as_tuple()))
+    return trace_type(nest.map_structure(
+        lambda s: _SpecPlaceholder(s) if isinstance(s, TensorSpec) else s, spec))
+
+
+def _trace_argument(builder: GraphBuilder, value: Any, t: Any, name: str,
+                    inputs: list) -> Any:
+    """The value the Python function sees while tracing: symbolic where ``t`` says."""
+    kind = t[0]
+    if kind == "T":
+        x = builder.new_input(TensorSpec(t[2], t[1]), name)
+        inputs.append(x)
+        return x
+    if kind == "V":
+        variable = getattr(value, "_parent", value)
+        inputs.append(builder.variable_input(variable, name))
+        return value
+    if kind == "dict":
+        return type(value)((k, _trace_argument(builder, value[k], sub, name, inputs))
+                           for k, sub in t[1]) if type(value) is not dict else \
+            {k: _trace_argument(builder, value[k], sub, name, inputs) for k, sub in t[1]}
+    if kind == "namedtuple":
+        return type(value)(*[_trace_argument(builder, v, sub, name, inputs)
+                             for v, sub in zip(value, t[2])])
+    if kind in ("list", "tuple"):
+        items = [_trace_argument(builder, v, sub, name, inputs) for v, sub in zip(value, t[1])]
+        return type(value)(items)
+    return value
+
+
+def _flat_leaves(params: list, types_: list) -> list:
+    """The call's tensors and variables, in the order of the graph's argument inputs."""
+    out: list = []
+
+    def walk(value: Any, t: Any) -> None:
+        kind = t[0]
+        if kind == "T":
+            out.append(value if isinstance(value, Tensor) else convert_to_tensor(value, t[1]))
+        elif kind == "V":
+            out.append(getattr(value, "_parent", value))
+        elif kind == "dict":
+            for k, sub in t[1]:
+                walk(value[k], sub)
+        elif kind in ("list", "tuple", "namedtuple"):
+            for v, sub in zip(value, t[-1]):
+                walk(v, sub)
+
+    for (_, _, _, value), t in zip(params, types_):
+        walk(value, t)
+    return out
+
+
+def _output_tensor(builder: GraphBuilder, leaf: Any) -> Any:
+    if isinstance(leaf, Tensor):
+        return leaf
+    with builder.tracing():
+        if hasattr(type(leaf), "_as_tensor"):
+            return type(leaf)._as_tensor(leaf)
+        return convert_to_tensor(leaf)
+
+
+def function(func: Optional[Callable[..., Any]] = None, input_signature: Any = None,
+             autograph: bool = True, jit_compile: Optional[bool] = None,
+             reduce_retracing: bool = False, experimental_implements: Any = None,
+             experimental_autograph_options: Any = None, experimental_attributes: Any = None,
+             experimental_relax_shapes: Optional[bool] = None,
+             experimental_compile: Optional[bool] = None,
+             experimental_follow_type_hints: Any = None, name: Optional[str] = None) -> Any:
+    """Compiles a Python function into graphs traced once per input signature.
+
+    Usable as ``@tf.function`` or ``@tf.function(input_signature=...)``, on functions and
+    methods. Inside, Python ``if``/``while``/``for`` on tensors become ``tf.cond`` /
+    ``tf.while_loop`` (AutoGraph; ``autograph=False`` turns that off).
+
+    Args:
+        func: the function to compile.
+        input_signature: a list of ``tf.TensorSpec`` (None dims allowed), one per
+            positional argument: the function is traced once, for these types.
+        autograph: convert Python control flow on tensors.
+        jit_compile: accepted for compatibility (minitf always compiles its graphs to
+            straight-line Python).
+        reduce_retracing: generalise shapes that differ between calls (dims to None).
+        experimental_relax_shapes: the old name of ``reduce_retracing``.
+        name: the name the graphs print.
+        experimental_implements, experimental_autograph_options, experimental_attributes,
+            experimental_compile, experimental_follow_type_hints: accepted and ignored.
+
+    Returns:
+        A :class:`Function` (or a decorator making one, if ``func`` is None).
+
+    Example:
+        >>> import minitf as tf
+        >>> @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        ... def double(x):
+        ...     return 2.0 * x
+        >>> double(tf.constant([1.0, 2.0])).numpy()
+        array([2., 4.], dtype=float32)
+        >>> double(tf.constant([1.0, 2.0, 3.0])).shape
+        TensorShape([3])
+        >>> double.experimental_get_tracing_count()
+        1
+    """
+    if experimental_relax_shapes is not None:
+        reduce_retracing = reduce_retracing or experimental_relax_shapes
+
+    def decorate(f: Callable[..., Any]) -> Function:
+        if isinstance(f, Function):
+            f = f.python_function
+        return Function(f, input_signature=input_signature, reduce_retracing=reduce_retracing,
+                        jit_compile=jit_compile, autograph=autograph, name=name)
+
+    return decorate if func is None else decorate(func)
