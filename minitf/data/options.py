@@ -50,15 +50,17 @@ def autotune_parallelism(num_parallel_calls: Optional[int], op: str) -> int:
 
 
 def autotune_buffer(buffer_size: Optional[int], op: str) -> int:
-    """A bounded queue size for ``prefetch``: ``AUTOTUNE``/``None`` become 2."""
-    if buffer_size is None:
-        return 2
-    n = count_arg(buffer_size, "buffer_size", op)
-    if n == AUTOTUNE:
-        # Two batches in flight hide the producer's latency when one batch takes about
-        # as long to make as to consume; more only costs memory.
-        return 2
-    if n < 0:
+    """``prefetch``'s buffer size: a count, or ``AUTOTUNE`` (returned as is: the buffer
+    then sizes itself from the first element, see :mod:`minitf.data.prefetch`).
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.data.options import autotune_buffer
+        >>> autotune_buffer(4, "prefetch"), autotune_buffer(tf.data.AUTOTUNE, "prefetch")
+        (4, -1)
+    """
+    n = AUTOTUNE if buffer_size is None else count_arg(buffer_size, "buffer_size", op)
+    if n < 0 and n != AUTOTUNE:
         raise errors.InvalidArgumentError(
             None, None, f"{op}: buffer_size must be >= 0 or set buffer_size to be -1 "
             f"(tf.data.AUTOTUNE) for auto-tuning, got {n}.")

@@ -1,12 +1,13 @@
 """``prefetch``: a background thread that runs the pipeline ahead of the consumer.
 
 While the training step uses batch ``k``, a producer thread is already making batches
-``k + 1 ... k + buffer_size`` and parks them in a bounded queue. NumPy releases the GIL
-in its kernels, so the overlap is real for array work.
+``k + 1 ... k + buffer_size`` and parks them in a bounded buffer. NumPy releases the GIL
+in its kernels, so the overlap is real for array work. ``tf.data.AUTOTUNE`` sizes the
+buffer from the first element: as many elements as fit in 64 MiB, from 2 to 64.
 
 The thread is tied to one pass: an exception in the producer is re-raised in the
 consumer at the element where it happened; abandoning the pass (``break``, or dropping
-the iterator) sets a stop flag, drains the queue so a blocked producer wakes up, and
+the iterator) sets a stop flag, empties the buffer so a blocked producer wakes up, and
 joins the thread — no thread outlives its pass.
 
 Example:
@@ -24,7 +25,7 @@ import threading
 from typing import Any, Iterator, Optional
 
 from minitf.data.dataset import Dataset
-from minitf.data.options import autotune_buffer
+from minitf.data.options import AUTOTUNE, autotune_buffer
 
 __all__ = ["PrefetchDataset", "prefetched"]
 
@@ -37,7 +38,7 @@ class _Handoff:
     """
 
     def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
+        self.capacity = capacity  # AUTOTUNE: set from the first element's size
         self.items: collections.deque = collections.deque()
         self.cond = threading.Condition()
         self.done = False      # the producer has finished (normally or with an error)
@@ -46,6 +47,8 @@ class _Handoff:
 
     def put(self, item: Any) -> bool:
         """Waits for room and appends ``item``; False once the consumer has stopped."""
+        if self.capacity == AUTOTUNE:
+            self.capacity = autotuned_capacity(item)
         with self.cond:
             while len(self.items) >= self.capacity and not self.stopped:
                 self.cond.wait()
@@ -76,6 +79,29 @@ class _Handoff:
             self.stopped = True
             self.items.clear()
             self.cond.notify()
+
+
+# AUTOTUNE buffers as many elements as fit in this many bytes, within [2, 64]. Small
+# elements need a deep buffer: each hand-over between the threads costs a GIL switch,
+# and a deep buffer lets the consumer take many elements per switch.
+AUTOTUNE_BYTES = 64 << 20
+AUTOTUNE_RANGE = (2, 64)
+
+
+def autotuned_capacity(flat: list) -> int:
+    """The AUTOTUNE buffer size for elements like ``flat`` (a flat list of arrays).
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.data.prefetch import autotuned_capacity
+        >>> autotuned_capacity([np.zeros((32, 8), np.float32)])
+        64
+        >>> autotuned_capacity([np.zeros((32, 224, 224, 3), np.float32)])
+        3
+    """
+    nbytes = max(1, sum(getattr(a, "nbytes", 8) for a in flat))
+    low, high = AUTOTUNE_RANGE
+    return max(low, min(high, AUTOTUNE_BYTES // nbytes))
 
 
 def prefetched(dataset: Dataset, buffer_size: int) -> Iterator[list]:
