@@ -26,20 +26,15 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from minitf import errors, nest
+from minitf import nest
 from minitf.core import interpreters
-from minitf.core.spec import TensorShape, TensorSpec
+from minitf.core.spec import TensorSpec
 from minitf.tensor import Tensor, _wrap_host, host_array, to_array
 
 __all__ = ["normalize_element", "spec_of", "flatten", "make_packer", "pack_numpy",
-           "is_structure", "check_same_structure", "most_specific_spec", "spec_str"]
+           "check_same_structure", "most_specific_spec", "spec_str"]
 
 _new = object.__new__
-
-
-def is_structure(value: Any) -> bool:
-    """Whether tf.data looks *into* ``value`` (tuples and dicts) instead of converting it."""
-    return isinstance(value, (tuple, dict))
 
 
 def normalize_element(value: Any, what: str = "element") -> Any:
@@ -218,32 +213,3 @@ def pack_numpy(spec: Any, flat: Sequence[Any]) -> Any:
             v = v[()] if v.ndim == 0 else v.copy()
         values.append(v)
     return nest.pack_sequence_as(spec, values)
-
-
-def shape_tuple(spec: TensorSpec) -> Any:
-    """A spec's dims as a tuple (None for unknown rank)."""
-    return spec.shape.as_tuple()
-
-
-def unknown_shape() -> TensorShape:
-    """``TensorShape(None)``: a shape of unknown rank."""
-    return TensorShape(None)
-
-
-def check_leaf(value: Any, spec: TensorSpec, what: str) -> np.ndarray:
-    """``value`` as a host array of ``spec``'s dtype whose shape fits the spec.
-
-    Raises:
-        InvalidArgumentError: naming the expected and actual shape or dtype.
-    """
-    arr = value if isinstance(value, np.ndarray) else np.asarray(
-        host_array(value) if isinstance(value, Tensor) else to_array(value))
-    if arr.dtype != spec.dtype.np:
-        raise errors.InvalidArgumentError(
-            None, None, f"{what} produced a {_dtype_of(arr).name} value where "
-            f"{spec.dtype.name} was expected (element_spec {spec}). Cast it with tf.cast.")
-    if not spec.shape.is_compatible_with(arr.shape):
-        raise errors.InvalidArgumentError(
-            None, None, f"{what} produced a value of shape {tuple(arr.shape)} where shape "
-            f"{spec.shape} was expected (element_spec {spec}).")
-    return arr
