@@ -1,8 +1,8 @@
 """``tf.data.Dataset``: the pipeline object, its sources, and iteration.
 
-A ``Dataset`` is a *description* of a sequence of elements: building one (``from_tensor_
-slices``, ``.shuffle``, ``.batch``...) computes nothing but the element spec and the
-cardinality. Each ``for`` loop (each ``iter``) starts a fresh pass that pulls elements
+A ``Dataset`` is a *description* of a sequence of elements: building one
+(``from_tensor_slices``, ``.shuffle``, ``.batch``...) computes nothing but the element
+spec and the cardinality. Each ``for`` loop (each ``iter``) starts a fresh pass that pulls elements
 through the chain of transformations, as in TensorFlow.
 
 Every dataset class implements two small hooks:
@@ -10,7 +10,9 @@ Every dataset class implements two small hooks:
 * ``_generate()`` — one pass, yielding each element as a *flat list of host arrays*
   (see :mod:`minitf.data.structure`);
 * ``_plan()`` — optionally, a :class:`~minitf.data.plan.RowPlan` when the elements are
-  rows of in-memory arrays, which lets ``batch`` slice instead of stack.
+  rows of in-memory arrays, which lets ``batch`` slice instead of stack;
+* ``_tensor_elements()`` — optionally, elements already wrapped as Tensors (the fused
+  loop of ``from_tensor_slices(...).batch(n)``).
 
 The transformations themselves (``map``, ``batch``...) are in
 :mod:`minitf.data.methods`; the classes implementing them in the modules named after them.
