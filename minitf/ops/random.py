@@ -124,8 +124,16 @@ def _truncated(gen: np.random.Generator, shape: tuple, dtype: Any) -> np.ndarray
 
 random_normal_p = _random_prim(
     "random_normal", lambda gen, shape, dtype: gen.standard_normal(shape))
-random_uniform_p = _random_prim(
-    "random_uniform", lambda gen, shape, dtype: gen.random(shape))
+def _uniform01(gen: np.random.Generator, shape: tuple, dtype: Any) -> np.ndarray:
+    # Drawn in the target width: a float64 draw just below 1 would round *up* to 1.0 in
+    # float32, outside [0, 1). float16 (which NumPy cannot draw) is clamped below 1.
+    if dtype in (np.float32, np.float64):
+        return gen.random(shape, dtype=dtype)
+    u = gen.random(shape, dtype=np.float32).astype(dtype)
+    return np.minimum(u, np.nextafter(dtype.type(1), dtype.type(0)))
+
+
+random_uniform_p = _random_prim("random_uniform", _uniform01)
 random_truncated_normal_p = _random_prim("random_truncated_normal", _truncated)
 random_uniform_int_p = _random_prim(
     "random_uniform_int",
@@ -138,8 +146,10 @@ shuffle_p = _random_prim(
 def _float_dtype(dtype: Any, op: str) -> _dtypes.DType:
     dtype = _dtypes.as_dtype(dtype)
     if not dtype.is_floating:
-        raise errors.InvalidArgumentError(None, None, f"{op}: dtype must be a float type, got "
-                                          f"{dtype.name}.")
+        # TF fails converting the float mean/bounds to the dtype: a TypeError.
+        raise TypeError(f"{op}: dtype must be a float type, got {dtype.name}; draw floats "
+                        f"and tf.cast them, or use tf.random.uniform(..., maxval=n, "
+                        f"dtype={dtype!r}) for integers.")
     return dtype
 
 
