@@ -133,7 +133,8 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) 
     get = cotangents.get
     for eqn in reversed(eqns):
         outs = eqn.outputs
-        if len(outs) == 1:
+        prim = eqn.prim
+        if not prim.multiple_results:
             out = outs[0]
             g = get(id(out))
             if g is None:
@@ -145,7 +146,6 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) 
             # A multi-output VJP wants a cotangent per output: the unused ones are zero.
             g = [c if c is not None else _zeros_like(o) for c, o in zip(gs, outs)]
             out = list(outs)
-        prim = eqn.prim
         if prim.vjp is None:
             raise NotImplementedError(
                 f"Primitive {prim.name!r} has no VJP rule: minitf cannot differentiate "

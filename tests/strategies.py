@@ -164,3 +164,40 @@ def index_keys(shape: tuple) -> st.SearchStrategy:
     """Basic NumPy index keys for ``shape``: ints (negative too), slices with any step,
     at most one ``...`` and ``None`` (new axes) — what ``tensor[key]`` accepts."""
     return hnp.basic_indices(shape, allow_newaxis=True, allow_ellipsis=True, min_dims=0)
+
+
+@st.composite
+def gradient_points(draw: st.DrawFn, arg_shapes: Sequence[tuple], *, low: float, high: float,
+                    avoid: Sequence[float] = (), distinct: bool = False,
+                    gap: float = 1e-2) -> list:
+    """float64 arrays (one per shape) where finite differences are meaningful.
+
+    Every value lies in ``[low, high]`` and more than ``gap`` away from each point of
+    ``avoid`` (kinks, poles). With ``distinct``, values are also pairwise more than
+    ``gap`` apart across all the arrays (``maximum``, ``reduce_max``: ties have no
+    derivative); they are then drawn from a grid of step ``6 gap`` plus a jitter of at
+    most ``gap / 2``, so neighbours stay ``5 gap`` apart, and ``3 gap`` after a value
+    is moved ``2 gap`` off a kink.
+    """
+    sizes = [int(np.prod(s, dtype=np.int64)) for s in arg_shapes]
+    total = sum(sizes)
+
+    def clear(v: float) -> bool:
+        return all(abs(v - a) > gap for a in avoid)
+    if distinct:
+        step = 6 * gap
+        slots = int((high - low) / step)
+        ks = draw(st.lists(st.integers(0, slots - 1), min_size=total, max_size=total,
+                           unique=True))
+        jitter = draw(st.lists(st.floats(-gap / 2, gap / 2), min_size=total,
+                               max_size=total))
+        flat = [low + step * (k + 0.5) + j for k, j in zip(ks, jitter)]
+        flat = [v if clear(v) else v + 2 * gap for v in flat]
+    else:
+        element = st.floats(low, high, allow_nan=False, allow_infinity=False).filter(clear)
+        flat = draw(st.lists(element, min_size=total, max_size=total))
+    out, start = [], 0
+    for shape, n in zip(arg_shapes, sizes):
+        out.append(np.array(flat[start:start + n], np.float64).reshape(shape))
+        start += n
+    return out

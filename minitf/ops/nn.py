@@ -172,7 +172,11 @@ def elu(features: Any, name: Optional[str] = None) -> Tensor:
 
 
 def softplus(features: Any, name: Optional[str] = None) -> Tensor:
-    """``log(1 + exp(x))`` computed as ``max(x, 0) + log1p(exp(-|x|))``.
+    """``log(1 + exp(x))``, computed as ``log1p(exp(x))``, or as ``x`` where that is exact.
+
+    Above the threshold ``log1p(e^x) = x + log1p(e^-x)`` rounds to ``x`` in the dtype, and
+    below it ``exp`` cannot overflow. (``max(x, 0) + log1p(exp(-|x|))`` is exact too, but
+    its two kinks at 0 give the gradient 1 there instead of ``sigmoid(0) = 0.5``.)
 
     Example:
         >>> import minitf as tf
@@ -180,7 +184,13 @@ def softplus(features: Any, name: Optional[str] = None) -> Tensor:
         0.693147
     """
     x = to_tensor(features)
-    return ew.add(ew.maximum(x, 0), ew.log1p(ew.exp(ew.negative(ew.abs(x)))))
+    threshold = _SOFTPLUS_LINEAR_ABOVE.get(x._dtype.name, 20.0)
+    return ew.where(ew.greater(x, threshold), x,
+                    ew.log1p(ew.exp(ew.minimum(x, threshold))))
+
+
+# e^-t is below half an ulp of t: float16 (ulp(10) = 2^-7), float32, float64.
+_SOFTPLUS_LINEAR_ABOVE = {"float16": 10.0, "float32": 20.0, "float64": 40.0}
 
 
 def silu(features: Any, beta: float = 1.0, name: Optional[str] = None) -> Tensor:
@@ -294,7 +304,10 @@ def dropout(x: Any, rate: float, noise_shape: Any = None, seed: Optional[int] = 
 # ---------------------------------------------------------------------------------------
 def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
                                       name: Optional[str] = None) -> Tensor:
-    """Elementwise logistic loss ``max(x, 0) - x z + log(1 + exp(-|x|))``, stable.
+    """Elementwise logistic loss ``softplus(x) - x z``, stable for any logits.
+
+    (TF's ``max(x, 0) - x z + log1p(exp(-|x|))`` has the same values, but its kinks at
+    ``x = 0`` would give the gradient ``1 - z`` there instead of ``sigmoid(0) - z``.)
 
     Example:
         >>> import minitf as tf
@@ -307,8 +320,7 @@ def sigmoid_cross_entropy_with_logits(labels: Any = None, logits: Any = None,
     if z._shape != x._shape:
         raise ValueError(f"logits and labels must have the same shape "
                          f"({x.shape} vs {z.shape})")
-    return ew.add(ew.subtract(ew.maximum(x, 0), ew.multiply(x, z)),
-                  ew.log1p(ew.exp(ew.negative(ew.abs(x)))))
+    return ew.subtract(softplus(x), ew.multiply(x, z))
 
 
 def softmax_cross_entropy_with_logits(labels: Any, logits: Any, axis: int = -1,
