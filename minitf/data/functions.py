@@ -152,8 +152,13 @@ class StructuredFunction:
         if not callable(function):
             return None
         leaves = structure.flatten(self.input_spec)
+
+        def traced(*args: Any) -> Any:  # graph inputs show as args_0, args_1 (TF's names)
+            return self.flat_python(*args)
+        # The graph's name says where it came from, as TF's "Dataset_map_<lambda>".
+        traced.__name__ = f"Dataset_{self.op}_{getattr(self.fn, '__name__', 'fn')}"
         try:
-            concrete = function(self.flat_python).get_concrete_function(
+            concrete = function(traced).get_concrete_function(
                 *[TensorSpec(s.shape, s.dtype) for s in leaves])
             spec = nest.map_structure(_output_spec, concrete.structured_outputs)
         except Exception:  # noqa: BLE001 - an untraceable function runs eagerly instead

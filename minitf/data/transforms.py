@@ -138,7 +138,8 @@ def _check_predicate_spec(spec: Any) -> None:
     if spec is not None and not (isinstance(spec, TensorSpec) and spec.dtype is _dtypes.bool
                                  and spec.shape.rank == 0):
         raise ValueError(f"Invalid `predicate`. `predicate` must return a `tf.bool` scalar "
-                         f"tensor, but its return type is {spec}.")
+                         f"tensor, but its return type is {spec}. (Compare explicitly, "
+                         f"e.g. `x > 0`, or reduce with tf.reduce_all.)")
 
 
 class FilterDataset(Dataset):
