@@ -9,7 +9,10 @@ type of :data:`TRITON`, and a ``"triton"`` implementation for every primitive:
   :mod:`minitf.kernels` — the code a student reads to see how a GPU op works;
 * the other primitives (shapes, indexing, comparisons, casts...) call one torch op each;
 * random primitives draw on the host with NumPy — the same seeded streams as on the CPU,
-  so a seeded program gives the same numbers on both devices — and copy the result over.
+  so a seeded program gives the same numbers on both devices — and copy the result over;
+* traced graphs (``call`` from ``tf.function``, ``cond``, ``while``) run equation by
+  equation through this table, after :func:`~minitf.backends.fusion.fuse_elementwise`
+  has merged each chain of elementwise equations into one generated kernel.
 
 Nothing crosses between host and device silently: every host fallback and every copy of
 a host input to the device is counted (:func:`fallback_counts`, :func:`copy_counts`),
@@ -44,17 +47,20 @@ import importlib.util
 import os
 import pathlib
 import sys
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import minitf
 from minitf import dtypes, errors
 from minitf.backends import HOT_PATH
+from minitf.backends import torch_ops as T
+from minitf.backends.fusion import fuse_elementwise
 from minitf.core import interpreters
+from minitf.core.graph import Lit
 from minitf.core.primitive import PRIMITIVES, Primitive
 
 __all__ = [
@@ -70,12 +76,7 @@ __all__ = [
     "strict_device",
 ]
 
-# dtypes that live on the device. Strings, and uint16/32/64 (few torch ops support them),
-# stay in host memory, as TensorFlow keeps strings on the host.
-_TORCH_DTYPE = {"float16": torch.float16, "float32": torch.float32, "float64": torch.float64,
-                "int8": torch.int8, "int16": torch.int16, "int32": torch.int32,
-                "int64": torch.int64, "uint8": torch.uint8, "bool": torch.bool}
-_DEVICE_NUMPY_DTYPES = {dtypes.as_dtype(n).np for n in _TORCH_DTYPE}
+_DEVICE_NUMPY_DTYPES = {dtypes.as_dtype(n).np for n in T.TORCH_DTYPE}
 
 
 # ---------------------------------------------------------------------------------------
@@ -191,8 +192,11 @@ class TritonBackend:
 
     @staticmethod
     def missing_impl(prim: Primitive) -> Callable:
-        """Primitives registered after this module (none by default) run on the host."""
-        return _on_host(prim)
+        """The implementation of a primitive registered after this module was imported:
+        its :data:`TABLE` entry, else its NumPy implementation on the host (counted)."""
+        impl = TABLE.get(prim.name) or _on_host(prim)
+        prim.def_impl("triton")(impl)
+        return impl
 
 
 TRITON = TritonBackend()
@@ -254,10 +258,6 @@ def _launch(prim: str, family: str, fn: str, *args: Any, **kw: Any) -> Any:
     return getattr(kernels(family), fn)(*args, **kw)
 
 
-_KERNEL_DTYPES = {torch.float16, torch.float32, torch.float64, torch.int8, torch.int16,
-                  torch.int32, torch.int64, torch.uint8}
-
-
 def _unary(op: str) -> Callable:
     return lambda x: _launch(op, "elementwise", "unary", op, x)
 
@@ -284,113 +284,73 @@ def _softmax(log: bool, prim: str) -> Callable:
 # Torch helpers for the non-hot primitives
 # ---------------------------------------------------------------------------------------
 def _dtype(name: str) -> torch.dtype:
-    return _TORCH_DTYPE[name]
+    return T.TORCH_DTYPE[name]
 
 
 def _cast(x: torch.Tensor, *, dtype: str) -> Any:
-    if dtype not in _TORCH_DTYPE:  # a host-only dtype: NumPy does it (counted)
+    if dtype not in T.TORCH_DTYPE:  # a host-only dtype: NumPy does it (counted)
         return _on_host(PRIMITIVES["cast"])(x, dtype=dtype)
-    target = _TORCH_DTYPE[dtype]
+    target = T.TORCH_DTYPE[dtype]
     if x.is_floating_point() and not target.is_floating_point and target != torch.bool:
         x = torch.trunc(x)  # TF truncates toward zero
     return x.to(target)
 
 
-def _slice_plan(spec: tuple, shape: tuple) -> tuple:
-    """(dims to flip, torch index) for a slice spec. torch has no negative steps, so a
-    slice with step < 0 is taken as a positive-step slice of the flipped dim: index i of
-    the dim is index n-1-i of its flip."""
-    consuming = sum(1 for e in spec if e[0] in ("int", "slice"))
-    index, flips, dim = [], [], 0
-    for entry in spec:
-        kind = entry[0]
-        if kind == "int":
-            index.append(entry[1])
-            dim += 1
-        elif kind == "slice":
-            start, stop, step = entry[1:]
-            if step is not None and step < 0:
-                n = shape[dim]
-                s, t, st = slice(start, stop, step).indices(n)
-                flips.append(dim)
-                index.append(slice(n - 1 - s, n - 1 - t, -st))
-            else:
-                index.append(slice(start, stop, step))
-            dim += 1
-        elif kind == "newaxis":
-            index.append(None)
-        else:
-            index.append(Ellipsis)
-            dim += len(shape) - consuming
-    return flips, tuple(index)
+# ---------------------------------------------------------------------------------------
+# Graphs on the device: tf.function's `call`, `cond` and `while` run their graphs here,
+# equation by equation with this table — after elementwise fusion (minitf.backends.fusion)
+# so a chain of elementwise ops in a traced function is one kernel launch.
+# ---------------------------------------------------------------------------------------
+_FUSED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # graph -> (fused, lits)
 
 
-def _slice(x: torch.Tensor, *, spec: tuple) -> torch.Tensor:
-    flips, index = _slice_plan(spec, tuple(x.shape))
-    return (x.flip(flips) if flips else x)[index]
+def run_graph(graph: Any, buffers: Sequence[Any]) -> list:
+    """Runs a traced graph on device buffers (fused first; cached per graph).
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.backends.triton_backend import run_graph
+        >>> @tf.function
+        ... def f(x):
+        ...     return tf.exp(x) * 2.0
+        >>> g = f.get_concrete_function(tf.TensorSpec([2], tf.float32)).graph
+        >>> run_graph(g, [TRITON.from_numpy(np.zeros(2, np.float32))])  # doctest: +SKIP
+        [tensor([2., 2.], device='cuda:0')]
+    """
+    entry = _FUSED.get(graph)
+    if entry is None:
+        entry = _FUSED[graph] = (fuse_elementwise(graph), {})
+    fused, lits = entry
+    env = {id(v): b for v, b in zip(fused.inputs, buffers)}
+
+    def read(a: Any) -> Any:
+        if not isinstance(a, Lit):
+            return env[id(a)]
+        if id(a) not in lits:   # a constant of the graph: on the device once
+            value = a.value
+            lits[id(a)] = value if isinstance(value, torch.Tensor) else \
+                TRITON.from_numpy(np.asarray(value))
+        return lits[id(a)]
+
+    for eqn in fused.eqns:
+        impl = eqn.prim.impls.get("triton") or TRITON.missing_impl(eqn.prim)
+        outs = impl(*[read(a) for a in eqn.inputs], **eqn.params)
+        for v, o in zip(eqn.outputs, outs if eqn.prim.multiple_results else (outs,)):
+            env[id(v)] = o
+    return [read(a) for a in fused.outputs]
 
 
-def _slice_grad(g: torch.Tensor, ref: torch.Tensor, *, spec: tuple) -> torch.Tensor:
-    flips, index = _slice_plan(spec, tuple(ref.shape))
-    out = torch.zeros(ref.shape, dtype=g.dtype, device=g.device)  # zeros: flipped = same
-    out[index] = g
-    return out.flip(flips) if flips else out
+def _while(*args: Any, cond: Any, body: Any, num_carry: int) -> list:
+    carry, operands = list(args[:num_carry]), list(args[num_carry:])
+    while bool(run_graph(cond, carry + operands)[0]):   # one device→host sync per step
+        carry = run_graph(body, carry + operands)
+    return carry
 
 
-def _gather(params: torch.Tensor, indices: torch.Tensor, *, axis: int) -> torch.Tensor:
-    n = params.shape[axis]
-    if indices.numel() and (bool(indices.min() < 0) or bool(indices.max() >= n)):
-        bad = indices[(indices < 0) | (indices >= n)].reshape(-1)[0].item()
-        raise errors.InvalidArgumentError(
-            None, None, f"indices = {bad} is not in [0, {n}) [Op:GatherV2]: gather reads "
-            f"along axis {axis} of a tensor with {n} entries there.")
-    flat = torch.index_select(params, axis, indices.reshape(-1).long())
-    return flat.reshape(params.shape[:axis] + indices.shape + params.shape[axis + 1:])
-
-
-def _scatter_add(g: torch.Tensor, indices: torch.Tensor, ref: torch.Tensor, *,
-                 axis: int) -> torch.Tensor:
-    out = torch.zeros(ref.shape, dtype=g.dtype, device=g.device)
-    g = g.reshape(ref.shape[:axis] + (-1,) + ref.shape[axis + 1:])
-    return out.index_add_(axis, indices.reshape(-1).long(), g)
-
-
-def _per_axis(fn: Callable) -> Callable:
-    # torch.prod/any/all reduce one dim at a time: go from the last axis to the first.
-    def run(x: torch.Tensor, *, axis: tuple, keepdims: bool) -> torch.Tensor:
-        out = x
-        for a in sorted(axis, reverse=True):
-            out = fn(out, dim=a, keepdim=keepdims)
-        return out.to(x.dtype)
-    return run
-
-
-def _reduce_min(x: torch.Tensor, *, axis: tuple, keepdims: bool) -> torch.Tensor:
-    if not axis:
-        return x
-    if any(x.shape[a] == 0 for a in axis):  # no elements: the identity, as in TF
-        highest = torch.inf if x.is_floating_point() else torch.iinfo(x.dtype).max
-        shape = [1 if i in axis else d for i, d in enumerate(x.shape)]
-        out = torch.full(shape, highest, dtype=x.dtype, device=x.device)
-        return out if keepdims else out.squeeze(tuple(axis))
-    return torch.amin(x, dim=tuple(axis), keepdim=keepdims)
-
-
-def _pad(x: torch.Tensor, *, paddings: tuple, constant_values: Any) -> torch.Tensor:
-    flat = [int(p) for lo_hi in reversed(paddings) for p in lo_hi]  # last dim first
-    value = np.asarray(constant_values).item()
-    return F.pad(x, flat, value=value) if flat else x
-
-
-def _broadcast_to(x: torch.Tensor, *refs: torch.Tensor, shape: tuple) -> torch.Tensor:
-    if refs:  # unknown sizes in a traced graph: taken from the reference operands
-        shape = torch.broadcast_shapes(x.shape, *(r.shape for r in refs))
-    return x.expand(tuple(shape))
-
-
-def _like(fill: int) -> Callable:
-    return lambda x, *, dtype: torch.full(tuple(x.shape), fill, dtype=_dtype(dtype),
-                                          device=x.device)
+def _fused(*xs: torch.Tensor, program: tuple, outputs: tuple) -> list:
+    shape = max((x.shape for x in xs), key=len)
+    return _launch("fused_elementwise", "fused", "fused_elementwise", program, xs, outputs,
+                   tuple(shape))
 
 
 # ---------------------------------------------------------------------------------------
@@ -408,6 +368,11 @@ TABLE: dict[str, Callable] = {
     "reduce_sum": _reduce("sum", "reduce_sum"), "reduce_max": _reduce("max", "reduce_max"),
     "softmax": _softmax(False, "softmax"), "log_softmax": _softmax(True, "log_softmax"),
     "matmul": lambda a, b: _launch("matmul", "matmul", "matmul", a, b),
+    "fused_elementwise": _fused,   # a chain of the above, one generated kernel
+    # traced graphs
+    "call": lambda *xs, graph, **kw: run_graph(graph, xs),
+    "cond": lambda pred, *ops, branches: run_graph(branches[1 if bool(pred) else 0], ops),
+    "while": _while,
     # elementwise, through torch
     "sign": torch.sign, "log1p": torch.log1p, "sin": torch.sin, "cos": torch.cos,
     "floor": torch.floor, "ceil": torch.ceil, "is_nan": torch.isnan,
@@ -418,18 +383,18 @@ TABLE: dict[str, Callable] = {
     "ge": torch.ge, "logical_and": torch.logical_and, "logical_or": torch.logical_or,
     "logical_xor": torch.logical_xor,
     "cast": _cast,
-    "zeros_like": _like(0), "ones_like": _like(1),
+    "zeros_like": T.like(0), "ones_like": T.like(1),
     # reductions, through torch
-    "reduce_min": _reduce_min,
-    "reduce_prod": _per_axis(torch.prod),
-    "reduce_any": _per_axis(torch.any), "reduce_all": _per_axis(torch.all),
+    "reduce_min": T.reduce_min,
+    "reduce_prod": T.per_axis(torch.prod),
+    "reduce_any": T.per_axis(torch.any), "reduce_all": T.per_axis(torch.all),
     "argmax": lambda x, *, axis, output_type: torch.argmax(x, axis).to(_dtype(output_type)),
     "argmin": lambda x, *, axis, output_type: torch.argmin(x, axis).to(_dtype(output_type)),
     # indexing
-    "slice": _slice, "slice_grad": _slice_grad, "gather": _gather,
-    "scatter_add": _scatter_add, "where_indices": lambda c: torch.nonzero(c),
+    "slice": T.slice_, "slice_grad": T.slice_grad, "gather": T.gather,
+    "scatter_add": T.scatter_add, "where_indices": lambda c: torch.nonzero(c),
     # shapes: views where torch can (buffers are never written in place)
-    "broadcast_to": _broadcast_to,
+    "broadcast_to": T.broadcast_to,
     "reshape": lambda x, *, shape: x.reshape(tuple(shape)),
     "transpose": lambda x, *, perm: x.permute(tuple(perm)),
     "expand_dims": lambda x, *, axis: x.unsqueeze(axis),
@@ -437,7 +402,7 @@ TABLE: dict[str, Callable] = {
     "concat": lambda *xs, axis: torch.cat(xs, dim=axis),
     "split": lambda x, *, sizes, axis: list(torch.split(x, list(sizes), dim=axis)),
     "tile": lambda x, *, multiples: x.repeat(tuple(multiples)),
-    "pad": _pad,
+    "pad": T.pad,
     "shape": lambda x, *, out_type: torch.tensor(tuple(x.shape), dtype=_dtype(out_type),
                                                  device=x.device),
     "identity": lambda x: x, "stop_gradient": lambda x: x,
@@ -461,11 +426,11 @@ def register_impls() -> None:
         prim.def_impl("triton")(impl if impl is not None else _on_host(prim))
 
 
-missing = [n for n in HOT_PATH if n not in TABLE]
-assert not missing, f"HOT_PATH primitives without a kernel in the table: {missing}"
+_missing = [n for n in HOT_PATH if n not in TABLE]
+assert not _missing, f"HOT_PATH primitives without a kernel in the table: {_missing}"
 
 interpreters.register_buffer_type(torch.Tensor, TRITON)
-for _name, _torch_dtype in _TORCH_DTYPE.items():
+for _name, _torch_dtype in T.TORCH_DTYPE.items():
     interpreters._DTYPE_OF_BUFFER_DTYPE[_torch_dtype] = dtypes.as_dtype(_name)
 register_impls()
 
