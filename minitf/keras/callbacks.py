@@ -425,7 +425,7 @@ class LambdaCallback(Callback):
     Example:
         >>> import minitf as tf
         >>> cb = tf.keras.callbacks.LambdaCallback(on_train_end=lambda logs: None)
-        >>> cb.on_train_end()
+        >>> cb.on_train_end({})
     """
 
     def __init__(self, on_epoch_begin: Optional[Callable] = None,

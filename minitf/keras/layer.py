@@ -559,8 +559,8 @@ class Layer:
             (None, 5)
         """
         from minitf.keras import functional
-        inputs = nest.map_structure(lambda s: functional.KerasTensor(s, self._dtype),
-                                    _shape_structure(input_shape))
+        inputs = map_shapes(lambda s: functional.KerasTensor(s, self._dtype),
+                            _shape_structure(input_shape))
         out = self(inputs)
         return nest.map_structure(lambda t: t.shape, out)
 
@@ -640,6 +640,20 @@ def _to_tensors(x: Any) -> Any:
             return convert_to_tensor(np.asarray(x, np.float32))
         return type(x)(_to_tensors(v) for v in x)
     return x
+
+
+def _is_shape(x: Any) -> bool:
+    return isinstance(x, tuple) and all(d is None or isinstance(d, (int, np.integer))
+                                        for d in x)
+
+
+def map_shapes(fn: Any, shapes: Any) -> Any:
+    """Applies ``fn`` to each shape tuple in a structure (a shape is a leaf, not a list)."""
+    if _is_shape(shapes):
+        return fn(shapes)
+    if isinstance(shapes, dict):
+        return {k: map_shapes(fn, v) for k, v in shapes.items()}
+    return [map_shapes(fn, s) for s in shapes]
 
 
 def _shape_structure(shape: Any) -> Any:

@@ -100,7 +100,7 @@ class Loops:
                     self._prepare_for_steps(batch)  # build eagerly before any tracing
                 if batch_logs_wanted:
                     cbs.call("on_train_batch_begin", step, None)
-                logs = train_function(batch)
+                logs = train_function(*batch)
                 if batch_logs_wanted:
                     cbs.call("on_train_batch_end", step, _sorted(to_python(logs)))
                 if self.stop_training:
@@ -121,10 +121,8 @@ class Loops:
         return self.history
 
     def _epoch_logs(self, last_logs: dict) -> dict:
-        """Metric results now; a custom ``train_step``'s own logs if it returned others."""
-        results = self.get_metrics_result()
-        if set(results) == set(last_logs):
-            return to_python(results)
+        """The metric results after the last step (which that step returned); a custom
+        ``train_step``'s own logs if it returned other keys."""
         return to_python(last_logs)
 
     def _validation_batches(self, validation_data: Any, batch_size: Optional[int],
@@ -148,7 +146,7 @@ class Loops:
                 self._prepare_for_steps(batch)
             if batch_logs_wanted:
                 cbs.call("on_test_batch_begin", step, None)
-            logs = test_function(batch)
+            logs = test_function(*batch)
             if batch_logs_wanted:
                 cbs.call("on_test_batch_end", step, _sorted(to_python(logs)))
         if logs is None:
@@ -204,7 +202,7 @@ class Loops:
             if not outputs:
                 self._prepare_for_steps(batch)
             cbs.call("on_predict_batch_begin", step, None)
-            out = predict_function(batch)
+            out = predict_function(*batch)
             outputs.append(nest.map_structure(np.asarray, out))
             cbs.call("on_predict_batch_end", step, {"outputs": out})
         cbs.call("on_predict_end", None)

@@ -28,7 +28,7 @@ from minitf.ops import elementwise as ew
 from minitf.ops import nn as _nn
 from minitf.ops._operands import to_tensor
 from minitf.ops.reduction import reduce_mean, reduce_sum
-from minitf.ops.shape import expand_dims, squeeze
+from minitf.ops.shape import expand_dims, reshape, squeeze
 from minitf.tensor import Tensor
 
 __all__ = ["Loss", "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError",
@@ -61,10 +61,29 @@ def squeeze_or_expand_to_same_rank(x1: Tensor, x2: Tensor) -> tuple:
     if r1 == r2:
         return x1, x2
     if r1 == r2 + 1 and x1._shape[-1] == 1:
-        return (x1, expand_dims(x2, -1)) if r2 == 1 else (squeeze(x1, [-1]), x2)
+        return (x1, _add_last_axis(x2)) if r2 == 1 else (_drop_last_axis(x1), x2)
     if r2 == r1 + 1 and x2._shape[-1] == 1:
-        return (expand_dims(x1, -1), x2) if r1 == 1 else (x1, squeeze(x2, [-1]))
+        return (_add_last_axis(x1), x2) if r1 == 1 else (x1, _drop_last_axis(x2))
     return x1, x2
+
+
+# With static shapes a reshape does the same as expand_dims/squeeze and is the cheapest
+# op there is (a NumPy view); these run on every training step.
+def _add_last_axis(x: Tensor) -> Tensor:
+    shape = tuple(x._shape)
+    return reshape(x, shape + (1,)) if None not in shape else expand_dims(x, -1)
+
+
+def _drop_last_axis(x: Tensor) -> Tensor:
+    shape = tuple(x._shape)
+    return reshape(x, shape[:-1]) if None not in shape else squeeze(x, [-1])
+
+
+def _mean_last(values: Tensor) -> Tensor:
+    """``mean(values, axis=-1)``; over a last axis of size 1 that is just dropping it."""
+    if values._shape and values._shape[-1] == 1:
+        return _drop_last_axis(values)
+    return reduce_mean(values, -1)
 
 
 def _prepare(y_true: Any, y_pred: Any) -> tuple:
@@ -87,7 +106,7 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
         array([1.], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    return reduce_mean(ew.square(ew.subtract(y_true, y_pred)), -1)
+    return _mean_last(ew.square(ew.subtract(y_true, y_pred)))
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
@@ -99,7 +118,7 @@ def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:
         array([1.], dtype=float32)
     """
     y_true, y_pred = _prepare(y_true, y_pred)
-    return reduce_mean(ew.abs(ew.subtract(y_true, y_pred)), -1)
+    return _mean_last(ew.abs(ew.subtract(y_true, y_pred)))
 
 
 def mean_absolute_percentage_error(y_true: Any, y_pred: Any) -> Tensor:

@@ -66,6 +66,7 @@ class Metric:
         self.name = name or snake_case(type(self).__name__)
         self._dtype = _dtypes.as_dtype(dtype or "float32")
         self._variables: list = []
+        self._zeros: list = []  # one zero tensor per variable, reused by reset_state
 
     @property
     def dtype(self) -> str:
@@ -101,8 +102,10 @@ class Metric:
 
     def reset_state(self) -> None:
         """Sets every state variable back to zero."""
-        for v in self._variables:
-            v.assign(zeros(v.shape, v.dtype))
+        if len(self._zeros) != len(self._variables):
+            self._zeros = [zeros(v.shape, v.dtype) for v in self._variables]
+        for v, zero in zip(self._variables, self._zeros):
+            v.assign(zero)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
         self.update_state(*args, **kwargs)
@@ -377,7 +380,7 @@ class RootMeanSquaredError(MeanMetricWrapper):
         >>> import minitf as tf
         >>> m = tf.keras.metrics.RootMeanSquaredError()
         >>> float(m([[0.0], [0.0]], [[3.0], [4.0]]))
-        3.5355339050292969
+        3.535533905029297
     """
 
     def __init__(self, name: str = "root_mean_squared_error", dtype: Any = None) -> None:

@@ -180,9 +180,9 @@ class Model(Trainer, Loops, Layer):
         if self.built or input_shape is None:
             self.built = True
             return
-        placeholder = nest.map_structure(
-            lambda s: _f.KerasTensor(s, self._dtype)._stand_in(),
-            _shape_struct(input_shape))
+        from minitf.keras.layer import map_shapes
+        placeholder = map_shapes(lambda s: _f.KerasTensor(s, self._dtype)._stand_in(),
+                                 _shape_struct(input_shape))
         from minitf.variables import init_scope
         with init_scope():
             Layer.__call__(self, placeholder)

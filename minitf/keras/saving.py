@@ -7,8 +7,8 @@ minitf's registry and never imports or runs code from the file.
 * ``model.save("m.keras")``: one zip with ``metadata.json``, ``config.json`` (the model,
   its ``compile`` arguments and build shape) and ``model.weights.npz``.
 * ``model.save("m")`` (no extension): a directory holding the same three files (what
-  ``keras.models.load_model`` reads back); when ``tf.saved_model`` is available the
-  model's traced call is exported there too.
+  ``keras.models.load_model`` reads back). (TensorFlow also writes a SavedModel serving
+  graph there; minitf will add it on top of ``tf.saved_model``.)
 * ``save_weights("w.weights.h5")``: the weights alone, by position; the name keeps Keras's
   suffix but the content is an ``.npz`` archive (no HDF5 in minitf).
 
@@ -265,21 +265,9 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
         raise ValueError(f"Invalid filepath extension for saving {filepath!r}: use `.keras` "
                          f"(one file) or no extension (a SavedModel directory).")
     os.makedirs(filepath, exist_ok=True)
-    _export_saved_model(model, filepath)
     save_arrays(os.path.join(filepath, _WEIGHTS), weights)
     atomic_write_json(os.path.join(filepath, _CONFIG), config)
     atomic_write_json(os.path.join(filepath, _METADATA), _metadata())
-
-
-def _export_saved_model(model: Any, directory: str) -> None:
-    # The serving graph, when tf.saved_model can write one (it is optional here: the Keras
-    # files alone are enough for keras.models.load_model).
-    import minitf
-    saved_model = getattr(minitf, "saved_model", None)
-    save = getattr(saved_model, "save", None)
-    if save is None:
-        return
-    save(model, directory)
 
 
 def load_model(filepath: Any, custom_objects: Optional[dict] = None, compile: bool = True,

@@ -254,22 +254,31 @@ class Trainer:
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self._step_variables())
 
+    # The step functions take the batch's parts as positional arguments, step(x, y), so
+    # a traced call with plain tensors takes tf.function's fastest path (no structure to
+    # flatten); they pass the tuple on to the overridable *_step(data).
     def make_train_function(self, force: bool = False) -> Callable:
-        """The (traced, unless ``run_eagerly``) training step."""
+        """The (traced, unless ``run_eagerly``) training step: ``f(x, y[, sw]) -> logs``."""
         if self.train_function is None or force:
-            self.train_function = as_step_function(self.train_step, self._run_eagerly)
+            def one_train_step(*data: Any) -> dict:
+                return self.train_step(data)
+            self.train_function = as_step_function(one_train_step, self._run_eagerly)
         return self.train_function
 
     def make_test_function(self, force: bool = False) -> Callable:
-        """The (traced) test step."""
+        """The (traced) test step: ``f(x, y[, sw]) -> logs``."""
         if self.test_function is None or force:
-            self.test_function = as_step_function(self.test_step, self._run_eagerly)
+            def one_test_step(*data: Any) -> dict:
+                return self.test_step(data)
+            self.test_function = as_step_function(one_test_step, self._run_eagerly)
         return self.test_function
 
     def make_predict_function(self, force: bool = False) -> Callable:
-        """The (traced) prediction step."""
+        """The (traced) prediction step: ``f(x) -> outputs``."""
         if self.predict_function is None or force:
-            self.predict_function = as_step_function(self.predict_step, self._run_eagerly)
+            def one_predict_step(*data: Any) -> Any:
+                return self.predict_step(data)
+            self.predict_function = as_step_function(one_predict_step, self._run_eagerly)
         return self.predict_function
 
     # -- single batches -------------------------------------------------------------------
@@ -295,7 +304,7 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         batch = self._one_batch(x, y, sample_weight)
         self._prepare_for_steps(batch)
-        logs = to_python(self.make_train_function()(batch))
+        logs = to_python(self.make_train_function()(*batch))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -304,7 +313,7 @@ class Trainer:
         self._assert_compiled("test_on_batch")
         batch = self._one_batch(x, y, sample_weight)
         self._prepare_for_steps(batch)
-        logs = to_python(self.make_test_function()(batch))
+        logs = to_python(self.make_test_function()(*batch))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def predict_on_batch(self, x: Any) -> Any:
@@ -318,7 +327,7 @@ class Trainer:
         """
         batch = self._one_batch(x, None, None)
         self._prepare_for_steps(batch)
-        out = self.make_predict_function()(batch)
+        out = self.make_predict_function()(*batch)
         return nest.map_structure(lambda t: np.asarray(t), out)
 
     def _flatten_in_order(self, logs: dict) -> Any:

@@ -14,7 +14,7 @@ Example:
     >>> import minitf as tf
     >>> v = tf.Variable([1.0, 2.0])
     >>> opt = tf.keras.optimizers.SGD(learning_rate=0.5, momentum=0.9)
-    >>> opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    >>> _ = opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
     >>> v.numpy()
     array([0.5, 1.5], dtype=float32)
 """
@@ -46,7 +46,7 @@ class SGD(Optimizer):
     Example:
         >>> import minitf as tf
         >>> v = tf.Variable(1.0)
-        >>> tf.keras.optimizers.SGD(0.1).apply_gradients([(tf.constant(1.0), v)])
+        >>> _ = tf.keras.optimizers.SGD(0.1).apply_gradients([(tf.constant(1.0), v)])
         >>> round(float(v), 6)
         0.9
     """
@@ -92,7 +92,7 @@ class Adam(Optimizer):
     Example:
         >>> import minitf as tf
         >>> v = tf.Variable(1.0)
-        >>> tf.keras.optimizers.Adam(0.1).apply_gradients([(tf.constant(3.0), v)])
+        >>> _ = tf.keras.optimizers.Adam(0.1).apply_gradients([(tf.constant(3.0), v)])
         >>> round(float(v), 4)  # the first Adam step moves by about the learning rate
         0.9
     """
@@ -165,7 +165,7 @@ class RMSprop(Optimizer):
     Example:
         >>> import minitf as tf
         >>> v = tf.Variable(1.0)
-        >>> tf.keras.optimizers.RMSprop(0.1).apply_gradients([(tf.constant(2.0), v)])
+        >>> _ = tf.keras.optimizers.RMSprop(0.1).apply_gradients([(tf.constant(2.0), v)])
         >>> round(float(v), 4)  # 1 - 0.1 · 2 / sqrt(0.1 · 4)
         0.6838
     """
@@ -221,7 +221,7 @@ class Adagrad(Optimizer):
     Example:
         >>> import minitf as tf
         >>> v = tf.Variable(1.0)
-        >>> tf.keras.optimizers.Adagrad(0.1).apply_gradients([(tf.constant(1.0), v)])
+        >>> _ = tf.keras.optimizers.Adagrad(0.1).apply_gradients([(tf.constant(1.0), v)])
         >>> round(float(v), 4)  # 1 - 0.1 · 1 / sqrt(0.1 + 1)
         0.9047
     """

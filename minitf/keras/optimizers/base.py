@@ -15,8 +15,8 @@ Example:
     >>> import minitf as tf
     >>> v = tf.Variable(1.0)
     >>> opt = tf.keras.optimizers.SGD(learning_rate=0.1)
-    >>> opt.apply_gradients([(tf.constant(2.0), v)])
-    >>> float(v.numpy()), int(opt.iterations.numpy())
+    >>> _ = opt.apply_gradients([(tf.constant(2.0), v)])
+    >>> round(float(v.numpy()), 6), int(opt.iterations.numpy())
     (0.8, 1)
 """
 
