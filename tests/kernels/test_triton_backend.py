@@ -180,3 +180,24 @@ def test_every_primitive_has_a_triton_implementation() -> None:
     tb.register_impls()
     missing = [n for n, p in PRIMITIVES.items() if "numpy" in p.impls and "triton" not in p.impls]
     assert missing == []
+
+
+def test_a_training_step_never_leaves_the_device() -> None:
+    with on_triton():
+        tf.random.set_seed(0)
+        w = tf.Variable(tf.random.normal([20, 16], stddev=0.3))
+        v = tf.Variable(tf.random.normal([16, 4], stddev=0.3))
+        x = tf.random.normal([8, 20])
+        labels = tf.one_hot(tf.constant(np.arange(8) % 4), 4)
+        losses = []
+        with tb.strict_device():   # any host fallback or copy would raise
+            for _ in range(3):
+                with tf.GradientTape() as tape:
+                    logits = tf.matmul(tf.nn.relu(tf.matmul(x, w)), v)
+                    loss = tf.reduce_mean(-tf.reduce_sum(labels * tf.nn.log_softmax(logits), -1))
+                gw, gv = tape.gradient(loss, [w, v])
+                w.assign_sub(0.5 * gw)
+                v.assign_sub(0.5 * gv)
+                losses.append(float(loss))
+        assert w.device == GPU
+    assert losses[-1] < losses[0]
