@@ -43,9 +43,28 @@ def case_matmul_64() -> dict:
     return {"minitf": lambda: a @ a, "numpy": lambda: na @ na, "torch": lambda: ta @ ta}
 
 
+def case_tape_step() -> dict:
+    """One GradientTape step, ``y = v*v + 2*v`` then ``dy/dv``, on a scalar float32
+    variable, against ``torch.autograd.grad`` on the same expression."""
+    import torch
+    v = tf.Variable(1.0)
+    tv = torch.tensor(1.0, requires_grad=True)
+
+    def minitf_step() -> object:
+        with tf.GradientTape() as tape:
+            y = v * v + 2 * v
+        return tape.gradient(y, v)
+
+    def torch_step() -> object:
+        y = tv * tv + 2 * tv
+        return torch.autograd.grad(y, tv)
+    return {"minitf": minitf_step, "torch": torch_step}
+
+
 CASES: list[tuple[str, Callable[[], dict], int]] = [
     ("a + b (3 x float32)", case_add_3, 20000),
     ("matmul 64x64 float32", case_matmul_64, 5000),
+    ("tape step v*v+2v, d/dv (scalar)", case_tape_step, 2000),
 ]
 
 
