@@ -136,7 +136,7 @@ class ConcreteFunction:
         self._template = output_template     # leaves: output index, or None
         self._owner = owner                  # the Function (binds call arguments)
         self._n_args = graph.num_args
-        self._fast: Optional[Callable[..., Any]] = None
+        self._fast: Any = None  # the generated eager call (see _fast_call)
 
     # -- signatures ---------------------------------------------------------------------
     @property
@@ -288,7 +288,7 @@ class ConcreteFunction:
         It reads the argument buffers and the captured variables' buffers, runs the
         straight-line program, wraps the outputs and writes assigned variables back —
         all in one Python function, so a cached call costs one dict lookup and the NumPy
-        calls themselves.
+        calls themselves. Once made, it is also ``self._fast``.
         """
         if self._fast is None:
             self._fast = _make_fast_call(self) or False

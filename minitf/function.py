@@ -194,7 +194,7 @@ class Function:
         self._name = name or getattr(python_function, "__name__", "function")
         self._signature = inspect.signature(python_function)
         self._cache: dict = {}       # full trace key -> ConcreteFunction
-        self._fast: dict = {}        # ((dtype, shape), ...) of positional tensors -> call
+        self._by_key: dict = {}      # ((dtype, shape), ...) of positional tensors -> trace
         self._tracing_count = 0
         self._converted: Any = None
         self._bound: Any = weakref.WeakKeyDictionary()
@@ -230,15 +230,17 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         # The hot path: positional eager tensors, nothing recording, a signature seen
         # before. One tuple, one dict lookup, then the generated straight-line code.
-        if not kwargs and _context.get() is EAGER and not _state["multi_backend"]:
+        if not kwargs and not _state["multi_backend"]:
             try:
                 key = tuple([(a._dtype, a._value.shape) for a in args])
             except AttributeError:
                 pass
             else:
-                fast = self._fast.get(key)
-                if fast is not None and not config._settings["run_functions_eagerly"]:
-                    return fast(*args)
+                cf = self._by_key.get(key)
+                if cf is not None and not config._settings["run_functions_eagerly"]:
+                    if _context.get() is EAGER:
+                        return cf._fast(*args)
+                    return cf._call_flat(args)  # under a tape: one `call` equation
         return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:
@@ -250,13 +252,13 @@ class Function:
         if cf is None:
             cf = self._trace_new(params, key)
         flat = _flat_leaves(params, [t for _, _, t, _ in cf._key_params])
-        if not kwargs and _context.get() is EAGER and len(flat) == len(args) \
+        if not kwargs and len(flat) == len(args) and cf._fast_call() is not None \
                 and all(a is b and type(a) is Tensor for a, b in zip(flat, args)):
-            fast = cf._fast_call()
-            if fast is not None:
-                if len(self._fast) >= _MAX_FAST_ENTRIES:
-                    self._fast.clear()
-                self._fast[tuple((a._dtype, a._value.shape) for a in args)] = fast
+            # Remember this call pattern (positional eager tensors): the next call with
+            # the same dtypes and shapes skips argument binding entirely (see __call__).
+            if len(self._by_key) >= _MAX_FAST_ENTRIES:
+                self._by_key.clear()
+            self._by_key[tuple((a._dtype, a._value.shape) for a in args)] = cf
         return cf._call_flat(flat)
 
     def _canonicalize(self, args: tuple, kwargs: dict) -> list:
@@ -295,27 +297,27 @@ class Function:
         return out
 
     def _check_signature(self, spec: Any, value: Any, args: tuple, kwargs: dict) -> Any:
-        specs, values = nest.flatten(spec), None
-        try:
-            nest.assert_same_structure(spec, value, check_types=False)
-            values = nest.flatten(value)
-        except (ValueError, TypeError):
-            pass
-        if values is None or len(values) != len(specs):
-            raise TypeError(f"Binding inputs to tf.function failed: {value!r} does not match "
-                            f"the input_signature entry {spec!r}.")
-        converted = []
-        for s, v in zip(specs, values):
-            t = v if isinstance(v, Tensor) else convert_to_tensor(v, dtype_hint=s.dtype)
-            if t._dtype is not s.dtype or not s.shape.is_compatible_with(tuple(t._shape)):
+        """``value`` converted to fit ``spec`` (a TensorSpec, or a structure of them)."""
+        if isinstance(spec, TensorSpec):
+            t = value if isinstance(value, Tensor) else convert_to_tensor(value,
+                                                                          dtype_hint=spec.dtype)
+            if t._dtype is not spec.dtype or not spec.shape.is_compatible_with(
+                    tuple(t._shape)):
                 raise TypeError(
                     f"Binding inputs to tf.function failed due to `Can not cast "
                     f"{TensorSpec(tuple(t._shape), t._dtype)!r} to "
-                    f"{TensorSpec(s.shape, s.dtype)!r}`. Received args: {args!r} and kwargs: "
-                    f"{kwargs!r} for signature: {self._signature}. Pass a tensor that fits "
-                    f"the input_signature (cast it with tf.cast or reshape it).")
-            converted.append(t)
-        return nest.pack_sequence_as(spec, converted)
+                    f"{TensorSpec(spec.shape, spec.dtype)!r}`. Received args: {args!r} and "
+                    f"kwargs: {kwargs!r} for signature: {self._signature}. Pass a tensor "
+                    f"that fits the input_signature (cast it with tf.cast or reshape it).")
+            return t
+        if isinstance(spec, dict) and isinstance(value, dict) and set(spec) == set(value):
+            return {k: self._check_signature(spec[k], value[k], args, kwargs) for k in spec}
+        if isinstance(spec, (list, tuple)) and isinstance(value, (list, tuple)) \
+                and len(spec) == len(value):
+            return type(value)(self._check_signature(s, v, args, kwargs)
+                               for s, v in zip(spec, value))
+        raise TypeError(f"Binding inputs to tf.function failed: {value!r} does not match the "
+                        f"input_signature entry {spec!r}.")
 
     def _lookup(self, key: tuple) -> Optional[ConcreteFunction]:
         cf = self._cache.get(key)
@@ -476,7 +478,7 @@ class _SpecPlaceholder(Tensor):
         t._spec_shape = tuple(spec.shape.as_tuple())
         return t
 
-    def __init__(self, spec: TensorSpec) -> None:  # noqa: D107 - state set in __new__
+    def __init__(self, spec: TensorSpec) -> None:
         pass
 
     @property

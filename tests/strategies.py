@@ -201,3 +201,33 @@ def gradient_points(draw: st.DrawFn, arg_shapes: Sequence[tuple], *, low: float,
         out.append(np.array(flat[start:start + n], np.float64).reshape(shape))
         start += n
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Small programs for the graph-IR properties (tests/test_graph_ir.py, test_function_grad.py)
+# ---------------------------------------------------------------------------------------
+PROGRAM_UNARY = ("neg", "sin", "cos", "tanh", "square", "abs", "exp_tanh", "sum_keep")
+PROGRAM_BINARY = ("add", "sub", "mul", "maximum", "where_gt", "add_row")
+PROGRAM_SCALAR = ("mul_const", "add_const")
+
+
+@st.composite
+def programs(draw: st.DrawFn, n_inputs: int = 2, max_len: int = 8) -> list:
+    """A straight-line program over ``n_inputs`` same-shape float inputs.
+
+    Each step is ``(op, i, j, const)``: apply ``op`` to earlier values ``i`` (and ``j``
+    for binary ops; ``const`` for ops with a Python constant) and append the result. Ops
+    keep values moderate (tanh inside exp), so float64 results stay finite; ``sum_keep``
+    and ``add_row`` exercise reductions and explicit broadcasting.
+    """
+    steps = []
+    for k in range(draw(st.integers(1, max_len))):
+        n_values = n_inputs + k
+        kind = draw(st.sampled_from(("unary", "binary", "scalar")))
+        op = draw(st.sampled_from({"unary": PROGRAM_UNARY, "binary": PROGRAM_BINARY,
+                                   "scalar": PROGRAM_SCALAR}[kind]))
+        i = draw(st.integers(0, n_values - 1))
+        j = draw(st.integers(0, n_values - 1))
+        const = draw(st.sampled_from((0.5, -1.5, 2.0)))
+        steps.append((op, i, j, const))
+    return steps

@@ -197,7 +197,7 @@ def if_stmt(test: Any, body: Callable[[], None], orelse: Callable[[], None],
                 post.append(("value", a if a is b else Undefined(name)))
                 rt[i] = rf[i] = None
             elif _undefined(a) or _undefined(b):
-                missing, builder, other = (a, bt, b) if _undefined(a) else (b, bf, a)
+                missing, other = (a, b) if _undefined(a) else (b, a)
                 if missing is UNDEFINED_RETURN and other is not None:
                     filler = _zeros_like(other)  # never read: the do_return flag is False
                     if _undefined(a):
@@ -309,8 +309,8 @@ def for_stmt(iterable: Any, extra_test: Optional[Callable[[], Any]],
             t = extra_test()
             if is_symbolic(t):
                 # A `break` decided by a tensor: the remaining iterations are guarded.
-                if_stmt(t, lambda: body(item), lambda: None, get_state, set_state, names,
-                        lineno)
+                if_stmt(t, lambda item=item: body(item), lambda: None, get_state, set_state,
+                        names, lineno)
                 continue
             if not _truth(t):
                 break

@@ -82,7 +82,15 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
     ctx = interpreters.current()
     if not ctx.tapes or not any(v.dtype.is_floating for v in graph.inputs):
         return bind(call_p, *args, graph=graph)
-    fwd, bwd, n_res = split_vjp_graphs(graph)
+    if "no_vjp" in graph._derived:
+        return bind(call_p, *args, graph=graph)
+    try:
+        fwd, bwd, n_res = split_vjp_graphs(graph)
+    except NotImplementedError:
+        # Not differentiable (say, a staged while_loop's gradient): record a plain call,
+        # whose VJP raises the same error only if a gradient is actually asked for.
+        graph._derived["no_vjp"] = True
+        return bind(call_p, *args, graph=graph)
     with interpreters.using(ctx.replace(tapes=())):
         outs = bind(call_p, *args, graph=fwd)
     n_out = len(outs) - n_res

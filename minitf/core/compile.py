@@ -41,7 +41,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from minitf.core.graph import Eqn, Graph, Lit, Var
+from minitf.core.graph import Eqn, Graph, Lit, Var, is_effectful
 from minitf.core.printing import Namer, lit_str, sanitize
 
 __all__ = ["python_source", "compile_graph", "lower", "Program"]
@@ -126,7 +126,7 @@ def _live(graph: Graph, subst: dict) -> list:
     needed = {id(a) for a in graph.outputs if isinstance(a, Var)}
     keep = []
     for eqn in reversed(graph.eqns):
-        if eqn.prim.effectful or any(id(o) in needed for o in eqn.outputs):
+        if is_effectful(eqn) or any(id(o) in needed for o in eqn.outputs):
             keep.append(eqn)
             repl = subst.get(id(eqn), {})
             for a in eqn.inputs:
@@ -271,7 +271,7 @@ def compile_graph(graph: Graph) -> Callable[..., tuple]:
 def exec_source(source: str, namespace: dict, fn_name: str, label: str) -> Callable[..., Any]:
     """Compiles generated source; tracebacks show ``<minitf graph NAME>`` as the file."""
     code = compile(source, f"<minitf graph {label}>", "exec")
-    exec(code, namespace)  # noqa: S102 - our own generated code, never user input
+    exec(code, namespace)
     fn = namespace[fn_name]
     fn.__minitf_source__ = source
     return fn

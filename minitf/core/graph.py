@@ -37,9 +37,10 @@ from typing import Any, Iterable, Optional, Sequence
 
 from minitf import dtypes as _dtypes
 from minitf.core.primitive import Primitive
-from minitf.core.spec import TensorSpec, shape_str
+from minitf.core.spec import TensorSpec
 
-__all__ = ["Eqn", "Var", "Lit", "Graph", "typecheck", "eval_graph", "GraphTypeError"]
+__all__ = ["Eqn", "Var", "Lit", "Graph", "typecheck", "eval_graph", "GraphTypeError",
+           "is_effectful"]
 
 
 class Eqn:
@@ -356,6 +357,31 @@ def lit_tensor(lit: Lit) -> Any:
     t._value = lit.value
     t._dtype = lit.dtype
     return t
+
+
+def has_effects(graph: Graph) -> bool:
+    """Whether running ``graph`` has side effects (an effectful equation, at any depth)."""
+    got = graph._derived.get("effects")
+    if got is None:
+        got = graph._derived["effects"] = any(is_effectful(e) for e in graph.eqns)
+    return got
+
+
+def is_effectful(eqn: Eqn) -> bool:
+    """Whether an equation must run even if its results are unused, and never be merged.
+
+    True for effectful primitives (random draws, ``print``) and for equations that hold
+    a graph with such an equation (a ``cond`` or ``while`` whose body prints).
+    """
+    if eqn.prim.effectful:
+        return True
+    for value in eqn.params.values():
+        if isinstance(value, Graph) and has_effects(value):
+            return True
+        if isinstance(value, (tuple, list)) and any(
+                isinstance(g, Graph) and has_effects(g) for g in value):
+            return True
+    return False
 
 
 def free_vars(eqns: Iterable[Eqn]) -> set:

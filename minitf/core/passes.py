@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from minitf.core.graph import Eqn, Graph, Lit, Var
+from minitf.core.graph import Eqn, Graph, Lit, Var, is_effectful
 
 __all__ = ["eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants",
            "simplify"]
@@ -62,13 +62,13 @@ def eliminate_dead_code(graph: Graph) -> Graph:
         ... def f(x):
         ...     tf.exp(x)
         ...     return x
-        >>> len(eliminate_dead_code(f.get_concrete_function(1.0).raw_graph).eqns)
+        >>> len(eliminate_dead_code(f.get_concrete_function(tf.constant(1.0)).raw_graph).eqns)
         0
     """
     needed = {id(a) for a in graph.outputs if isinstance(a, Var)}
     keep = []
     for eqn in reversed(graph.eqns):
-        if eqn.prim.effectful or any(id(o) in needed for o in eqn.outputs):
+        if is_effectful(eqn) or any(id(o) in needed for o in eqn.outputs):
             keep.append(eqn)
             needed.update(id(a) for a in eqn.inputs if isinstance(a, Var))
     keep.reverse()
@@ -99,7 +99,7 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
         >>> @tf.function(autograph=False)
         ... def f(x):
         ...     return tf.exp(x) + tf.exp(x)
-        >>> g = eliminate_common_subexpressions(f.get_concrete_function(1.0).raw_graph)
+        >>> g = eliminate_common_subexpressions(f.get_concrete_function(tf.constant(1.0)).raw_graph)
         >>> [e.prim.name for e in g.eqns]
         ['exp', 'add']
     """
@@ -108,7 +108,7 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
     keep = []
     for eqn in graph.eqns:
         eqn = _rewrite(eqn, subst)
-        if eqn.prim.effectful:
+        if is_effectful(eqn):
             keep.append(eqn)
             continue
         key = (eqn.prim.name,
@@ -136,7 +136,7 @@ def fold_constants(graph: Graph) -> Graph:
         >>> @tf.function(autograph=False)
         ... def f(x):
         ...     return x + tf.constant(2.0) * 3.0
-        >>> g = fold_constants(f.get_concrete_function(1.0).raw_graph)
+        >>> g = fold_constants(f.get_concrete_function(tf.constant(1.0)).raw_graph)
         >>> print(g.eqns[0].prim.name, g.eqns[0].inputs[1])
         add Lit(6.0:f32[])
     """
@@ -146,7 +146,7 @@ def fold_constants(graph: Graph) -> Graph:
     for eqn in graph.eqns:
         eqn = _rewrite(eqn, subst)
         impl = eqn.prim.impls.get("numpy")
-        foldable = (impl is not None and not eqn.prim.effectful and eqn.outputs
+        foldable = (impl is not None and not is_effectful(eqn) and eqn.outputs
                     and all(isinstance(a, Lit) for a in eqn.inputs)
                     and all(None not in o.shape and int(np.prod(o.shape)) <= _MAX_FOLDED_ELEMENTS
                             for o in eqn.outputs))
@@ -154,7 +154,7 @@ def fold_constants(graph: Graph) -> Graph:
             try:
                 with np.errstate(all="ignore"):
                     out = impl(*[a.value for a in eqn.inputs], **eqn.params)
-            except Exception:  # noqa: BLE001 - leave the failure to run time
+            except Exception:
                 foldable = False
         if not foldable:
             keep.append(eqn)
@@ -178,7 +178,7 @@ def simplify(graph: Graph) -> Graph:
         >>> @tf.function(autograph=False)
         ... def f(x):
         ...     return x * (1.0 + 1.0)
-        >>> [e.prim.name for e in simplify(f.get_concrete_function(1.0).raw_graph).eqns]
+        >>> [e.prim.name for e in simplify(f.get_concrete_function(tf.constant(1.0)).raw_graph).eqns]
         ['mul']
     """
     return eliminate_dead_code(eliminate_common_subexpressions(fold_constants(graph)))

@@ -317,6 +317,17 @@ def _install_hook() -> None:
 _install_hook()
 
 
+def _parameter_names(fn: Callable[..., Any], n: int) -> list:
+    # The listing names inputs after the Python parameters when there are that many.
+    import inspect
+    try:
+        names = [p.name for p in inspect.signature(fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    return names[:n] + [f"arg{i}" for i in range(len(names), n)]
+
+
 def trace(fn: Callable[..., Any], in_specs: Sequence[TensorSpec], *,
           name: Optional[str] = None, hints: Optional[Sequence[str]] = None,
           parent: Optional[GraphBuilder] = None) -> tuple[Graph, Any]:
@@ -342,7 +353,8 @@ def trace(fn: Callable[..., Any], in_specs: Sequence[TensorSpec], *,
     """
     builder = GraphBuilder(name or getattr(fn, "__name__", "graph"),
                            parent if parent is not None else current_builder())
-    hints = hints or [f"arg{i}" for i in range(len(in_specs))]
+    if hints is None:
+        hints = _parameter_names(fn, len(in_specs))
     args = [builder.new_input(s, h) for s, h in zip(in_specs, hints)]
     with builder.tracing():
         result = fn(*args)

@@ -114,13 +114,13 @@ def _to_tensor(x: Any) -> Tensor:
 # ---------------------------------------------------------------------------------------
 def _merged_spec(a: TensorSpec, b: TensorSpec, where: str) -> TensorSpec:
     if a.dtype is not b.dtype:
-        raise TypeError(f"{where} has dtype {a.dtype.name} in the true branch, but dtype "
-                        f"{b.dtype.name} in the false branch; cast one with tf.cast so both "
-                        f"branches return the same dtype.")
+        raise TypeError(f"{where} has dtype {a.dtype.name} in the main branch, but dtype "
+                        f"{b.dtype.name} in the else branch; cast one with tf.cast so both "
+                        f"branches give the same dtype.")
     sa, sb = a.shape.as_tuple(), b.shape.as_tuple()
     if len(sa) != len(sb):
-        raise ValueError(f"{where} has shape {shape_str(sa)} in the true branch, but shape "
-                         f"{shape_str(sb)} in the false branch; both branches must return "
+        raise ValueError(f"{where} has shape {shape_str(sa)} in the main branch, but shape "
+                         f"{shape_str(sb)} in the else branch; both branches must give "
                          f"tensors of the same rank.")
     return TensorSpec._make(tuple(x if x == y else None for x, y in zip(sa, sb)), a.dtype)
 
@@ -334,8 +334,10 @@ def _while_grad_vjp(g: Any, *args: Any, out: Any, **params: Any) -> tuple:
 
 
 def _normalize_body_result(result: Any, loop_vars: Any, single: bool) -> Any:
-    if single and not (isinstance(result, (list, tuple)) and len(result) == 1):
-        return [result]
+    # A body may return a bare tensor for one loop variable (as TF accepts).
+    if (single or len(loop_vars) == 1) and not (isinstance(result, (list, tuple))
+                                                and len(result) == 1):
+        return [result] if not isinstance(loop_vars, tuple) else (result,)
     if isinstance(result, (list, tuple)) and not isinstance(loop_vars, type(result)):
         return type(loop_vars)(result) if not hasattr(type(loop_vars), "_fields") \
             else type(loop_vars)(*result)
