@@ -517,6 +517,8 @@ class Layer:
             args = (_to_tensors(args[0]),) + args[1:]
         if not self.built:
             self._maybe_build(args, kwargs)
+        elif self.input_spec is not None and args and hasattr(args[0], "_shape"):
+            self.input_spec.check(self.name, tuple(args[0]._shape))
         training = kwargs.get("training")
         if training is None:
             training = _training.get()
