@@ -66,6 +66,7 @@ from minitf.core.primitive import PRIMITIVES, Primitive
 __all__ = [
     "TRITON",
     "TritonBackend",
+    "activate",
     "copy_counts",
     "fallback_counts",
     "kernel_counts",
@@ -429,10 +430,19 @@ def register_impls() -> None:
 _missing = [n for n in HOT_PATH if n not in TABLE]
 assert not _missing, f"HOT_PATH primitives without a kernel in the table: {_missing}"
 
-interpreters.register_buffer_type(torch.Tensor, TRITON)
-for _name, _torch_dtype in T.TORCH_DTYPE.items():
-    interpreters._DTYPE_OF_BUFFER_DTYPE[_torch_dtype] = dtypes.as_dtype(_name)
-register_impls()
+def activate() -> None:
+    """Registers torch tensors as this backend's buffers (done on import; idempotent).
+
+    From then on ``bind`` dispatches on buffer types instead of taking the NumPy-only
+    fast path, in the whole process.
+    """
+    interpreters.register_buffer_type(torch.Tensor, TRITON)
+    for name, torch_dtype in T.TORCH_DTYPE.items():
+        interpreters._DTYPE_OF_BUFFER_DTYPE[torch_dtype] = dtypes.as_dtype(name)
+    register_impls()
+
+
+activate()
 
 
 @contextlib.contextmanager
@@ -453,6 +463,7 @@ def simulated_gpu() -> Iterator[None]:
         '/job:localhost/replica:0/task:0/device:GPU:0'
     """
     _device = importlib.import_module("minitf.device")  # (minitf.device is the class)
+    activate()
     if not _kernels_package().interpreting():
         raise RuntimeError("simulated_gpu() needs TRITON_INTERPRET=1 set before minitf's "
                            "kernels are imported (before triton compiles them for a GPU).")
