@@ -95,6 +95,12 @@ class Module:
         # even from inside another scope.
         self._scope_name = current_name_scope() + name + "/"
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        # A checkpoint restored before this attribute existed may be waiting for it
+        # (deferred restoration: a layer creating its weights on first call).
+        _notify_checkpoint(self, name, value)
+
     @property
     def name(self) -> str:
         """The module's name."""
@@ -179,6 +185,13 @@ class Module:
             with self.name_scope:
                 return method(self, *args, **kwargs)
         return run
+
+
+def _notify_checkpoint(parent: Any, name: str, value: Any) -> None:
+    global _notify_checkpoint
+    from minitf.train.checkpoint import notify_attribute
+    _notify_checkpoint = notify_attribute  # import once, then call directly
+    notify_attribute(parent, name, value)
 
 
 def _walk(module: Module, recursive: bool, predicate: Callable[[Any], bool],
