@@ -1,7 +1,13 @@
 """Per-call overhead of small workloads: minitf against NumPy and torch (CPU), one run.
 
-Run: ``.venv/bin/python bench/overhead.py``. Prints one table of median times per call
-and minitf's ratio to each baseline. Never used as a test (timings vary by machine).
+Run: ``.venv/bin/python bench/overhead.py``. Prints one table of times per call and
+minitf's ratio to each baseline. Never used as a test (timings vary by machine).
+
+The libraries of one case are timed in turns (minitf, numpy, torch, minitf, ...), in
+200 short rounds (about a millisecond each), and each reports its best round. On a
+shared, noisy machine a round is then short enough to fall between two interruptions by
+other processes, a slow moment hits every library alike instead of skewing one ratio,
+and the minimum is the run least disturbed (the usual reading of ``timeit``).
 
 Each case is a function returning ``{label: zero-argument callable}``; add a case by
 appending it to ``CASES``.
@@ -9,7 +15,6 @@ appending it to ``CASES``.
 
 from __future__ import annotations
 
-import statistics
 import timeit
 from typing import Callable
 
@@ -18,10 +23,20 @@ import numpy as np
 import minitf as tf
 
 
-def _median_us(fn: Callable[[], object], number: int) -> float:
-    fn()  # warm up (first-call costs, caches)
-    runs = timeit.repeat(fn, number=number, repeat=7)
-    return statistics.median(runs) / number * 1e6
+def _best_us(fns: dict, number: int, rounds: int = 200) -> dict:
+    """Best time per call in µs of each callable, over ``rounds`` interleaved rounds of
+    ``number // 100`` calls each."""
+    per_round = max(1, number // 100)
+    for fn in fns.values():
+        fn()  # warm up (first-call costs, caches)
+    runs: dict = {label: [] for label in fns}
+    labels = list(fns)
+    for r in range(rounds):
+        # The order rotates each round: whoever runs right after torch finds NumPy's BLAS
+        # threads asleep and the caches cold, and that must not always be the same one.
+        for label in labels[r % len(labels):] + labels[:r % len(labels)]:
+            runs[label].append(timeit.timeit(fns[label], number=per_round))
+    return {label: min(r) / per_round * 1e6 for label, r in runs.items()}
 
 
 def case_add_3() -> dict:
@@ -71,7 +86,7 @@ CASES: list[tuple[str, Callable[[], dict], int]] = [
 def main() -> None:
     rows = []
     for title, make, number in CASES:
-        times = {label: _median_us(fn, number) for label, fn in make().items()}
+        times = _best_us(make(), number)
         rows.append((title, times))
     print(f"{'case':34s} {'minitf µs':>10s} {'numpy µs':>10s} {'torch µs':>10s} "
           f"{'/numpy':>7s} {'/torch':>7s}")

@@ -45,8 +45,8 @@ def _install_tensor_operators() -> None:
     Tensor.__rmod__ = _reflected(ew.floormod)
     Tensor.__pow__ = ew.pow
     Tensor.__rpow__ = _reflected(ew.pow)
-    Tensor.__matmul__ = linalg.matmul
-    Tensor.__rmatmul__ = _reflected(linalg.matmul)
+    Tensor.__matmul__ = linalg.matmul_operator
+    Tensor.__rmatmul__ = _reflected(linalg.matmul_operator)
     Tensor.__neg__ = ew.negative
     Tensor.__pos__ = lambda self: self
     Tensor.__abs__ = ew.abs

@@ -21,7 +21,7 @@ from typing import Any, Optional
 import numpy as np
 
 from minitf import errors
-from minitf.core.interpreters import EAGER, _DTYPE_OF_BUFFER_DTYPE, _context, _state, bind1
+from minitf.core.interpreters import EAGER, _context, _state, bind1
 from minitf.core.primitive import Primitive
 from minitf.core.spec import TensorSpec
 from minitf.ops._operands import broadcast_shapes, dims_str, to_tensor
@@ -95,32 +95,50 @@ def matmul(a: Any, b: Any, transpose_a: bool = False, transpose_b: bool = False,
         array([[3., 3.],
                [3., 3.]], dtype=float32)
     """
-    # Fast path: `a @ b` on two eager NumPy matrices that fit, no tape, no tracing. It
-    # skips bind1's generic dispatch (~1 µs, 10% of a 64x64 product); every check the
-    # slow path makes (dtype, rank, inner size) is repeated here, so errors are unchanged.
-    if type(a) is Tensor and type(b) is Tensor and not (transpose_a or transpose_b
-                                                        or adjoint_a or adjoint_b):
+    if transpose_a or transpose_b or adjoint_a or adjoint_b:
+        return _matmul(a, b, transpose_a or adjoint_a, transpose_b or adjoint_b)
+    return matmul_operator(a, b)
+
+
+def matmul_operator(a: Any, b: Any) -> Tensor:
+    """``a @ b`` (``Tensor.__matmul__``): :func:`matmul` without its options.
+
+    Example:
+        >>> import minitf as tf
+        >>> (tf.ones([1, 2]) @ tf.ones([2, 1])).numpy()
+        array([[2.]], dtype=float32)
+    """
+    # Fast path: two eager NumPy matrices that fit, no tape, no tracing. It skips
+    # bind1's generic dispatch and matmul's keyword handling (~1 µs, 10% of a 64x64
+    # product); the slow path's checks (dtype, rank, inner size) are all made here, so
+    # anything else (and every error) takes the general path.
+    if type(a) is Tensor and type(b) is Tensor:
         av = a._value
         bv = b._value
-        if (a._dtype is b._dtype and av.ndim == 2 and bv.ndim == 2
-                and av.shape[1] == bv.shape[0] and a._dtype._kind in "fiu"
+        dtype = a._dtype
+        if (dtype is b._dtype and av.ndim == 2 and bv.ndim == 2
+                and av.shape[1] == bv.shape[0] and dtype._kind in "fiu"
                 and _context.get() is EAGER and not _state["multi_backend"]):
-            value = matmul_p.impls["numpy"](av, bv)
             out = _new(Tensor)
-            out._value = value
-            out._dtype = _DTYPE_OF_BUFFER_DTYPE[value.dtype]
+            out._value = matmul_p.impls["numpy"](av, bv)
+            out._dtype = dtype  # a product of two matrices of one dtype keeps it
             return out
+    return _matmul(a, b, False, False)
+
+
+def _matmul(a: Any, b: Any, transpose_a: bool, transpose_b: bool) -> Tensor:
+    """The general path: conversion, transposes, checks, batch broadcasting, bind."""
     if type(a) is not Tensor:
         a = to_tensor(a)
     if type(b) is not Tensor:
         b = to_tensor(b, a._dtype if isinstance(a, Tensor) else None)
-    if transpose_a or adjoint_a:
+    if transpose_a:
         a = _matrix_transpose(a)
-    if transpose_b or adjoint_b:
+    if transpose_b:
         b = _matrix_transpose(b)
     sa, sb = a._shape, b._shape
     if len(sa) == 2 and len(sb) == 2 and a._dtype is b._dtype and sa[1] == sb[0] \
-            and sa[1] is not None:
+            and sa[1] is not None and a._dtype._kind in "fiu":
         return bind1(matmul_p, a, b)
     _check_matmul(sa, sb, a._dtype, b._dtype)
     if a._dtype._kind not in "fiu":
