@@ -182,7 +182,9 @@ def matmul(a: torch.Tensor, b: torch.Tensor, allow_tf32: bool | None = None) -> 
     # widen tiles to fp32 first. bf16×bf16 products are exact in fp32, so the result is
     # what the tensor cores compute.
     upcast = interpreting() and a.dtype == torch.bfloat16
-    common = dict(PRECISION="tf32" if tf32 else "ieee", USE_DOT=use_dot,
+    # The precision only concerns fp32 inputs; other dtypes get Triton's default string.
+    exact = a.dtype == torch.float32 and not tf32
+    common = dict(PRECISION="ieee" if exact else "tf32", USE_DOT=use_dot,
                   ACC=_ACC.get(a.dtype, tl.float32), UPCAST=upcast)
     if interpreting() or not use_dot:
         # One fixed small tile: no autotuning in the interpreter (it would time NumPy),

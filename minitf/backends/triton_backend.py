@@ -40,7 +40,6 @@ Example:
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import importlib
 import importlib.util
@@ -55,94 +54,29 @@ import numpy as np
 import torch
 
 import minitf
-from minitf import dtypes, errors
+from minitf import dtypes
 from minitf.backends import HOT_PATH
 from minitf.backends import torch_ops as T
+from minitf.backends.crossings import (
+    copy_counts,
+    count_kernel,
+    cross,
+    fallback_counts,
+    kernel_counts,
+    reset_counts,
+    set_strict,
+    strict_device,
+)
 from minitf.backends.fusion import fuse_elementwise
 from minitf.core import interpreters
 from minitf.core.graph import Lit
 from minitf.core.primitive import PRIMITIVES, Primitive
 
-__all__ = [
-    "TRITON",
-    "TritonBackend",
-    "activate",
-    "copy_counts",
-    "fallback_counts",
-    "kernel_counts",
-    "kernels",
-    "reset_counts",
-    "set_strict",
-    "simulated_gpu",
-    "strict_device",
-]
+__all__ = ["TRITON", "TritonBackend", "activate", "copy_counts", "fallback_counts",
+           "kernel_counts", "kernels", "reset_counts", "set_strict", "simulated_gpu",
+           "strict_device"]
 
 _DEVICE_NUMPY_DTYPES = {dtypes.as_dtype(n).np for n in T.TORCH_DTYPE}
-
-
-# ---------------------------------------------------------------------------------------
-# Counting and strict mode
-# ---------------------------------------------------------------------------------------
-_counts = {"fallback": collections.Counter(), "copy": collections.Counter(),
-           "kernel": collections.Counter()}
-_settings = {"strict": os.environ.get("MINITF_STRICT_DEVICE", "") == "1"}
-
-
-def fallback_counts() -> dict:
-    """Host fallbacks so far, by primitive name (ops that ran with NumPy on the host).
-
-    Example:
-        >>> from minitf.backends.triton_backend import fallback_counts
-        >>> isinstance(fallback_counts(), dict)
-        True
-    """
-    return dict(_counts["fallback"])
-
-
-def copy_counts() -> dict:
-    """Host→device copies of op inputs so far, by the primitive that needed them."""
-    return dict(_counts["copy"])
-
-
-def kernel_counts() -> dict:
-    """Triton kernel launches so far, by primitive name."""
-    return dict(_counts["kernel"])
-
-
-def reset_counts() -> None:
-    """Sets every counter back to zero."""
-    for c in _counts.values():
-        c.clear()
-
-
-def set_strict(enabled: bool) -> None:
-    """In strict mode a host fallback or host→device copy raises instead of running.
-
-    Example:
-        >>> from minitf.backends.triton_backend import set_strict
-        >>> set_strict(False)
-    """
-    _settings["strict"] = bool(enabled)
-
-
-@contextlib.contextmanager
-def strict_device(enabled: bool = True) -> Iterator[None]:
-    """Strict mode for the body of a ``with`` block (see :func:`set_strict`)."""
-    saved = _settings["strict"]
-    _settings["strict"] = bool(enabled)
-    try:
-        yield
-    finally:
-        _settings["strict"] = saved
-
-
-def _cross(kind: str, prim: Primitive, what: str) -> None:
-    if _settings["strict"]:
-        raise errors.InvalidArgumentError(
-            None, None, f"{prim.name}: {what}, and strict device mode is on "
-            f"(MINITF_STRICT_DEVICE=1 or set_strict(True)). Create the inputs on the GPU "
-            f"(outside `with tf.device('/CPU:0')`), or turn strict mode off for this step.")
-    _counts[kind][prim.name] += 1
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,7 +112,7 @@ class TritonBackend:
         """
         if isinstance(buffer, np.generic) or (isinstance(buffer, np.ndarray) and buffer.ndim == 0):
             return self._literal(np.asarray(buffer))
-        _cross("copy", prim, f"an input lives on {backend.device_name} and must be copied "
+        cross("copy", prim, f"an input lives on {backend.device_name} and must be copied "
                f"to the GPU")
         return self.from_numpy(backend.to_numpy(buffer))
 
@@ -209,7 +143,7 @@ def _on_host(prim: Primitive) -> Callable:
         if "numpy" not in prim.impls:
             raise NotImplementedError(f"Primitive {prim.name!r} has neither a Triton nor a "
                                       f"NumPy implementation.")
-        _cross("fallback", prim, "it has no GPU implementation and would run on the host")
+        cross("fallback", prim, "it has no GPU implementation and would run on the host")
         host = [TRITON.to_numpy(b) if isinstance(b, torch.Tensor) else b for b in buffers]
         out = prim.impls["numpy"](*host, **params)
         if prim.multiple_results:
@@ -255,7 +189,7 @@ def kernels(family: str) -> Any:
 
 
 def _launch(prim: str, family: str, fn: str, *args: Any, **kw: Any) -> Any:
-    _counts["kernel"][prim] += 1
+    count_kernel(prim)
     return getattr(kernels(family), fn)(*args, **kw)
 
 
