@@ -9,7 +9,7 @@ import pytest
 import minitf as tf
 
 pytestmark = pytest.mark.keras
-O = tf.keras.optimizers
+OPT = tf.keras.optimizers
 GRADS = [np.array([0.1, -0.2], np.float32), np.array([0.3, 0.4], np.float32),
          np.array([-0.5, 0.05], np.float32)]
 START = np.array([1.0, 2.0])
@@ -68,21 +68,21 @@ def adagrad(lr=0.1, init=0.1, eps=1e-7):
 
 # name: (optimizer, NumPy rule result, TensorFlow 2.21's result)
 CASES = {
-    "sgd": (lambda: O.SGD(0.1), sgd(), [1.0099999904632568, 1.975000023841858]),
-    "sgd_momentum": (lambda: O.SGD(0.1, momentum=0.9), sgd(momentum=0.9),
+    "sgd": (lambda: OPT.SGD(0.1), sgd(), [1.0099999904632568, 1.975000023841858]),
+    "sgd_momentum": (lambda: OPT.SGD(0.1, momentum=0.9), sgd(momentum=0.9),
                      [0.9659000635147095, 1.9732000827789307]),
-    "sgd_nesterov": (lambda: O.SGD(0.1, momentum=0.9, nesterov=True),
+    "sgd_nesterov": (lambda: OPT.SGD(0.1, momentum=0.9, nesterov=True),
                      sgd(momentum=0.9, nesterov=True), [0.9793099761009216, 1.9508800506591797]),
-    "adam": (lambda: O.Adam(0.1), adam(), [0.8243188261985779, 2.0281617641448975]),
-    "adam_amsgrad": (lambda: O.Adam(0.1, amsgrad=True), adam(amsgrad=True),
+    "adam": (lambda: OPT.Adam(0.1), adam(), [0.8243188261985779, 2.0281617641448975]),
+    "adam_amsgrad": (lambda: OPT.Adam(0.1, amsgrad=True), adam(amsgrad=True),
                      [0.8243188261985779, 2.0281617641448975]),
-    "adamw": (lambda: O.AdamW(0.1, weight_decay=0.1), adam(wd=0.1),
+    "adamw": (lambda: OPT.AdamW(0.1, weight_decay=0.1), adam(wd=0.1),
               [0.7975255250930786, 1.967136025428772]),
-    "rmsprop": (lambda: O.RMSprop(0.1), rmsprop(), [0.6538004875183105, 1.9931280612945557]),
-    "rmsprop_centered_momentum": (lambda: O.RMSprop(0.1, momentum=0.5, centered=True),
+    "rmsprop": (lambda: OPT.RMSprop(0.1), rmsprop(), [0.6538004875183105, 1.9931280612945557]),
+    "rmsprop_centered_momentum": (lambda: OPT.RMSprop(0.1, momentum=0.5, centered=True),
                                   rmsprop(momentum=0.5, centered=True),
                                   [0.19751232862472534, 2.1113216876983643]),
-    "adagrad": (lambda: O.Adagrad(0.1), adagrad(), [0.9773024320602417, 1.9713317155838013]),
+    "adagrad": (lambda: OPT.Adagrad(0.1), adagrad(), [0.9773024320602417, 1.9713317155838013]),
 }
 
 
@@ -96,32 +96,32 @@ def test_update_rule(name):
 
 def test_gradient_clipping_matches_tensorflow():
     # Values printed by TensorFlow 2.21 for the same three steps.
-    np.testing.assert_allclose(run(O.SGD(0.1, clipnorm=0.1)), [0.999478280544281,
+    np.testing.assert_allclose(run(OPT.SGD(0.1, clipnorm=0.1)), [0.999478280544281,
                                                               1.999949336051941], rtol=1e-6)
-    np.testing.assert_allclose(run(O.SGD(0.1, clipvalue=0.15)), [0.9900000095367432,
+    np.testing.assert_allclose(run(OPT.SGD(0.1, clipvalue=0.15)), [0.9900000095367432,
                                                                 1.9950000047683716], rtol=1e-6)
-    np.testing.assert_allclose(run(O.SGD(0.1, global_clipnorm=0.2)), [0.9989564418792725,
+    np.testing.assert_allclose(run(OPT.SGD(0.1, global_clipnorm=0.2)), [0.9989564418792725,
                                                                      1.9998984336853027],
                                rtol=1e-6)
 
 
 def test_learning_rate_schedules():
-    s = O.schedules.ExponentialDecay(0.1, 2, 0.5)
+    s = OPT.schedules.ExponentialDecay(0.1, 2, 0.5)
     np.testing.assert_allclose([float(s(i)) for i in range(4)],
                                [0.1, 0.1 * 0.5 ** 0.5, 0.05, 0.1 * 0.5 ** 1.5], rtol=1e-6)
-    p = O.schedules.PiecewiseConstantDecay([0, 1], [1.0, 0.5, 0.1])
+    p = OPT.schedules.PiecewiseConstantDecay([0, 1], [1.0, 0.5, 0.1])
     np.testing.assert_allclose([float(p(i)) for i in range(4)], [1.0, 0.5, 0.1, 0.1], rtol=1e-6)
     # The schedule is evaluated at `iterations` before each step (TF 2.21's values).
-    np.testing.assert_allclose(run(O.SGD(s)), [0.9937867522239685, 1.989215612411499],
+    np.testing.assert_allclose(run(OPT.SGD(s)), [0.9937867522239685, 1.989215612411499],
                                rtol=1e-6)
-    np.testing.assert_allclose(run(O.SGD(p)), [0.800000011920929, 1.9950000047683716],
+    np.testing.assert_allclose(run(OPT.SGD(p)), [0.800000011920929, 1.9950000047683716],
                                rtol=1e-6)
-    staircase = O.schedules.ExponentialDecay(1.0, 2, 0.5, staircase=True)
+    staircase = OPT.schedules.ExponentialDecay(1.0, 2, 0.5, staircase=True)
     assert [float(staircase(i)) for i in range(5)] == [1.0, 1.0, 0.5, 0.5, 0.25]
 
 
 def test_iterations_learning_rate_and_variables():
-    opt = O.Adam(0.01)
+    opt = OPT.Adam(0.01)
     v = tf.Variable([1.0, 2.0])
     assert int(opt.iterations.numpy()) == 0
     opt.apply_gradients(zip([tf.constant([1.0, 1.0])], [v]))
@@ -130,28 +130,28 @@ def test_iterations_learning_rate_and_variables():
                                                "Variable_velocity"]
     opt.learning_rate = 0.5
     assert float(opt.learning_rate.numpy()) == 0.5
-    assert O.get("adam").get_config()["learning_rate"] == pytest.approx(0.001)
-    assert type(O.get("rmsprop")).__name__ == "RMSprop"
+    assert OPT.get("adam").get_config()["learning_rate"] == pytest.approx(0.001)
+    assert type(OPT.get("rmsprop")).__name__ == "RMSprop"
 
 
 def test_none_gradients_are_skipped_and_all_none_is_an_error():
     a, b = tf.Variable(1.0), tf.Variable(2.0)
-    opt = O.SGD(1.0)
+    opt = OPT.SGD(1.0)
     opt.apply_gradients([(tf.constant(1.0), a), (None, b)])
     assert float(a.numpy()) == 0.0 and float(b.numpy()) == 2.0
     with pytest.raises(ValueError, match="No gradients provided"):
-        O.SGD().apply_gradients([(None, a)])
+        OPT.SGD().apply_gradients([(None, a)])
 
 
 def test_config_round_trip_and_constraint():
-    for opt in [O.SGD(0.2, momentum=0.5, nesterov=True), O.Adam(0.3, amsgrad=True),
-                O.AdamW(weight_decay=0.01), O.RMSprop(centered=True), O.Adagrad(0.5),
-                O.SGD(O.schedules.ExponentialDecay(0.1, 10, 0.9))]:
+    for opt in [OPT.SGD(0.2, momentum=0.5, nesterov=True), OPT.Adam(0.3, amsgrad=True),
+                OPT.AdamW(weight_decay=0.01), OPT.RMSprop(centered=True), OPT.Adagrad(0.5),
+                OPT.SGD(OPT.schedules.ExponentialDecay(0.1, 10, 0.9))]:
         config = opt.get_config()
         clone = type(opt).from_config(config)
         assert clone.get_config() == {**config, "name": clone.name}
     v = tf.Variable([3.0, -3.0], constraint=lambda x: tf.clip_by_value(x, -1.0, 1.0))
-    O.SGD(0.1).apply_gradients([(tf.constant([0.0, 0.0]), v)])
+    OPT.SGD(0.1).apply_gradients([(tf.constant([0.0, 0.0]), v)])
     assert v.numpy().tolist() == [1.0, -1.0]
 
 
@@ -168,7 +168,8 @@ def test_optimizer_in_a_traced_step_matches_eager():
         return step
 
     w_eager, w_traced = tf.Variable([[0.0], [0.0]]), tf.Variable([[0.0], [0.0]])
-    eager, traced = make_step(w_eager, O.Adam(0.1)), tf.function(make_step(w_traced, O.Adam(0.1)))
+    eager = make_step(w_eager, OPT.Adam(0.1))
+    traced = tf.function(make_step(w_traced, OPT.Adam(0.1)))
     losses = [(float(eager()), float(traced())) for _ in range(50)]
     np.testing.assert_allclose([a for a, _ in losses], [b for _, b in losses], rtol=1e-5)
     np.testing.assert_allclose(w_eager.numpy(), w_traced.numpy(), rtol=1e-5)

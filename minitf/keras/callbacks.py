@@ -93,10 +93,12 @@ class CallbackList:
     def __init__(self, callbacks: Optional[list] = None, add_history: bool = False,
                  add_progbar: bool = False, model: Any = None, **params: Any) -> None:
         self.callbacks = list(callbacks or [])
-        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.insert(0, ProgbarLogger())
+        # Keras's order: the user's callbacks, then History, then the progress bar — so
+        # logs a callback adds (LearningRateScheduler's learning_rate) are recorded and shown.
         if add_history and not any(isinstance(c, History) for c in self.callbacks):
             self.callbacks.append(History())
+        if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
+            self.callbacks.append(ProgbarLogger())
         for c in self.callbacks:
             if model is not None:
                 c.set_model(model)

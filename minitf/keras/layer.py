@@ -40,6 +40,7 @@ from minitf import dtypes as _dtypes
 from minitf import nest
 from minitf.keras import initializers
 from minitf.keras.variable import KerasVariable
+from minitf.module import Module
 from minitf.tensor import Tensor, convert_to_tensor
 from minitf.variables import Variable, init_scope
 
@@ -157,8 +158,11 @@ def _is_json_value(v: Any) -> bool:
     return False
 
 
-class Layer:
+class Layer(Module):
     """The base class of layers: weights, ``build``, ``call`` and configuration.
+
+    A layer is a ``tf.Module``, so ``tf.train.Checkpoint`` tracks its weights (restoring
+    them even when they are created later, on the first call).
 
     Args:
         trainable: whether the layer's weights are updated by training.
@@ -210,8 +214,10 @@ class Layer:
         if kwargs:
             raise TypeError(f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                             f"{kwargs}")
+        name = name or unique_name(snake_case(type(self).__name__))
+        Module.__init__(self, name=name if name.isidentifier() else None)
+        self._name = name  # Keras allows any name without "/" (tf.Module: identifiers)
         self._trainable = bool(trainable)
-        self.name = name or unique_name(snake_case(type(self).__name__))
         self._dtype = _policy(dtype)
         self.built = False
         self.input_spec: Optional[InputSpec] = None
@@ -412,6 +418,24 @@ class Layer:
             16
         """
         return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    # Bookkeeping attributes a checkpoint must not use as paths (weights are saved
+    # under the attribute that holds them, "kernel", so deferred restoration finds them).
+    _not_checkpointed = frozenset({"_own_weights", "_regularized", "_losses",
+                                   "_trainable_cache", "_compile_metrics",
+                                   "_loss_tracker", "train_function", "test_function",
+                                   "predict_function"})
+
+    def _checkpoint_children(self) -> dict:
+        children = {k: v for k, v in vars(self).items()
+                    if k not in self._not_checkpointed and k not in self._untracked}
+        held = {id(v) for v in children.values()}
+        for v in self._own_weights:  # a weight kept in no attribute
+            if id(v) not in held:
+                children[f"_weight_{v.name}"] = v
+        if "optimizer" in vars(self) and self.optimizer is not None:
+            children["optimizer"] = self.optimizer
+        return children
 
     # -- weights --------------------------------------------------------------------------
     def add_weight(self, shape: Any = None, initializer: Any = None, dtype: Any = None,
@@ -620,10 +644,6 @@ class Layer:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        # A list of layers assigned after tracking began stays a plain list; tracking is
-        # by scanning attributes, so nothing is needed here beyond the normal assignment.
-        object.__setattr__(self, name, value)
 
 
 def _to_tensors(x: Any) -> Any:

@@ -253,6 +253,7 @@ class Model(Trainer, Loops, Layer):
     def to_json(self, **kwargs: Any) -> str:
         """The model's config as a JSON string."""
         import json
+
         from minitf.keras.serialization import serialize_keras_object
         return json.dumps(serialize_keras_object(self), **kwargs)
 

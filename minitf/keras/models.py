@@ -52,5 +52,6 @@ def model_from_json(json_string: str, custom_objects: Optional[dict] = None) -> 
         'Sequential'
     """
     import json
+
     from minitf.keras.serialization import deserialize_keras_object
     return deserialize_keras_object(json.loads(json_string), custom_objects)

@@ -40,8 +40,9 @@ import numpy as np
 from minitf import errors, nest
 from minitf.keras import functional as _f
 from minitf.keras.serialization import deserialize_keras_object, serialize_keras_object
-from minitf.train.atomic import atomic_write_bytes, atomic_write_json, load_arrays, \
-    read_json, save_arrays
+from minitf.train.atomic import (
+    atomic_write_bytes, atomic_write_json, load_arrays, read_json, save_arrays,
+)
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "functional_config",
            "functional_from_config"]

@@ -21,8 +21,9 @@ from typing import Any, Optional
 from minitf.keras import functional as _f
 from minitf.keras.layer import Layer, _build_path
 from minitf.keras.model import Model
-from minitf.keras.serialization import deserialize_keras_object, keras_class, \
-    serialize_keras_object
+from minitf.keras.serialization import (
+    deserialize_keras_object, keras_class, serialize_keras_object,
+)
 
 __all__ = ["Sequential"]
 

@@ -282,6 +282,10 @@ class Optimizer:
                                                                custom_objects)
         return cls(**config)
 
+    def _checkpoint_children(self) -> dict:
+        # What tf.train.Checkpoint saves: every optimizer variable, by its unique name.
+        return {v.name: v for v in self._variables}
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
