@@ -76,10 +76,52 @@ def case_tape_step() -> dict:
     return {"minitf": minitf_step, "torch": torch_step}
 
 
+def _quadratic_model() -> tuple:
+    """The seed guide's model: ``w_q * x**2 + w_l * x + b`` on 32 float32 points, three
+    scalar variables, ``__call__`` traced with ``tf.function`` (and the same code eager)."""
+    class Model(tf.Module):
+        def __init__(self) -> None:
+            self.w_q = tf.Variable(1.5)
+            self.w_l = tf.Variable(-0.5)
+            self.b = tf.Variable(2.0)
+
+        def eager(self, x: object) -> object:
+            return self.w_q * (x**2) + self.w_l * x + self.b
+
+        @tf.function
+        def __call__(self, x: object) -> object:
+            return self.w_q * (x**2) + self.w_l * x + self.b
+
+    model = Model()
+    x = tf.cast(tf.linspace(-2, 2, 32), tf.float32)
+    return model, x
+
+
+def case_quadratic_traced() -> dict:
+    """A traced call of the seed's quadratic model against the bare NumPy expression."""
+    import torch
+    model, x = _quadratic_model()
+    nx = x.numpy()
+    wq, wl, b = (v.numpy() for v in (model.w_q, model.w_l, model.b))
+    tx, twq, twl, tb = (torch.from_numpy(np.asarray(a)) for a in (nx, wq, wl, b))
+    return {"minitf": lambda: model(x), "numpy": lambda: wq * nx**2 + wl * nx + b,
+            "torch": lambda: twq * tx**2 + twl * tx + tb}
+
+
+def case_quadratic_eager() -> dict:
+    """The same model run eagerly (op by op), against the same NumPy expression."""
+    model, x = _quadratic_model()
+    nx = x.numpy()
+    wq, wl, b = (v.numpy() for v in (model.w_q, model.w_l, model.b))
+    return {"minitf": lambda: model.eager(x), "numpy": lambda: wq * nx**2 + wl * nx + b}
+
+
 CASES: list[tuple[str, Callable[[], dict], int]] = [
     ("a + b (3 x float32)", case_add_3, 20000),
     ("matmul 64x64 float32", case_matmul_64, 5000),
     ("tape step v*v+2v, d/dv (scalar)", case_tape_step, 2000),
+    ("quadratic model, tf.function (32)", case_quadratic_traced, 20000),
+    ("quadratic model, eager (32)", case_quadratic_eager, 5000),
 ]
 
 

@@ -137,6 +137,8 @@ class ConcreteFunction:
         self._owner = owner                  # the Function (binds call arguments)
         self._n_args = graph.num_args
         self._fast: Any = None  # the generated eager call (see _fast_call)
+        self._pack = _packer(output_template)
+        self._captured_variables = [isinstance(c, Variable) for c in graph.captures]
 
     # -- signatures ---------------------------------------------------------------------
     @property
@@ -254,23 +256,26 @@ class ConcreteFunction:
     def _call_flat(self, flat_args: Sequence[Any]) -> Any:
         """Runs the graph on the flat argument leaves (tensors and variables)."""
         graph = self.graph
-        targets = list(flat_args) + graph.captures
         ctx = _context.get()
         if ctx.builder is None and not ctx.tapes and not _state["multi_backend"]:
+            targets = list(flat_args) + graph.captures
             outs = self._run_eager(targets)
         else:
-            values = [t._read() if isinstance(t, Variable) else t for t in targets]
+            values = [a._read() if isinstance(a, Variable) else a for a in flat_args]
+            for c, is_variable in zip(graph.captures, self._captured_variables):
+                values.append(c._read() if is_variable else c)  # read: tapes watch it
             outs = call_graph(graph, values)
-        n_res = graph.num_results
-        for k, index in enumerate(graph.assigned):
-            variable, new = targets[index], outs[n_res + k]
-            if ctx.builder is None:
-                variable._tensor = new
-            else:
-                variable.assign(new)
-        return nest.pack_sequence_as(self._template, [None if i is None else outs[i] for i in
-                                                      nest.flatten(self._template)]) \
-            if self._template is not None else None
+            if graph.assigned:
+                targets = list(flat_args) + graph.captures
+        if graph.assigned:
+            n_res = graph.num_results
+            for k, index in enumerate(graph.assigned):
+                variable, new = targets[index], outs[n_res + k]
+                if ctx.builder is None:
+                    variable._tensor = new
+                else:
+                    variable.assign(new)
+        return self._pack(outs)
 
     def _run_eager(self, targets: list) -> list:
         buffers = [t._tensor._value if isinstance(t, Variable) else _buffer(t) for t in targets]
@@ -293,6 +298,21 @@ class ConcreteFunction:
         if self._fast is None:
             self._fast = _make_fast_call(self) or False
         return self._fast or None
+
+
+def _packer(template: Any) -> Callable[[list], Any]:
+    """Builds the output structure from the graph's output list (simple cases fast)."""
+    if template is None:
+        return lambda outs: None
+    if isinstance(template, int):
+        return lambda outs: outs[template]
+    leaves = nest.flatten(template)
+    if type(template) in (tuple, list) and len(leaves) == len(template) \
+            and all(isinstance(i, int) for i in template):
+        kind = type(template)
+        return lambda outs: kind([outs[i] for i in template])
+    return lambda outs: nest.pack_sequence_as(
+        template, [None if i is None else outs[i] for i in leaves])
 
 
 def _buffer(t: Any) -> Any:

@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from minitf import errors
 from minitf.core import interpreters
@@ -64,6 +64,32 @@ def _call_numpy(*buffers: Any, graph: Graph, **params: Any) -> tuple:
     return graph.compiled()(*buffers)
 
 
+def _float_inputs(graph: Graph) -> tuple:
+    got = graph._derived.get("float_inputs")
+    if got is None:
+        got = graph._derived["float_inputs"] = tuple(
+            i for i, v in enumerate(graph.inputs) if v.dtype.is_floating)
+    return got
+
+
+def _watched_inputs(graph: Graph, args: Sequence[Any], tapes: tuple) -> tuple:
+    """The float inputs some recording tape watches: the only ones needing cotangents.
+
+    A tensor a tape does not watch when the call is made cannot become a source later
+    (TF's rule: watch before use), so the backward pass can skip the others — the
+    seed's training loop then never computes the gradient of its data batch.
+    """
+    watched = []
+    for i in _float_inputs(graph):
+        key = id(args[i])
+        for tape in tapes:
+            ids = getattr(tape, "_watched", None)
+            if ids is None or key in ids:
+                watched.append(i)
+                break
+    return tuple(watched)
+
+
 def call_graph(graph: Graph, args: Sequence[Any]) -> list:
     """Applies ``graph`` to tensors as one ``call`` equation; returns its outputs.
 
@@ -80,22 +106,26 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
         np.float32(9.0)
     """
     ctx = interpreters.current()
-    if not ctx.tapes or not any(v.dtype.is_floating for v in graph.inputs):
+    if not ctx.tapes:
         return bind(call_p, *args, graph=graph)
-    if "no_vjp" in graph._derived:
+    wrt = _watched_inputs(graph, args, ctx.tapes)
+    if not wrt or ("no_vjp", wrt) in graph._derived:
         return bind(call_p, *args, graph=graph)
     try:
-        fwd, bwd, n_res = split_vjp_graphs(graph)
+        fwd, bwd, n_res = split_vjp_graphs(graph, wrt)
     except NotImplementedError:
         # Not differentiable (say, a staged while_loop's gradient): record a plain call,
         # whose VJP raises the same error only if a gradient is actually asked for.
-        graph._derived["no_vjp"] = True
+        graph._derived[("no_vjp", wrt)] = True
         return bind(call_p, *args, graph=graph)
-    with interpreters.using(ctx.replace(tapes=())):
+    token = interpreters._context.set(ctx.replace(tapes=()))
+    try:
         outs = bind(call_p, *args, graph=fwd)
+    finally:
+        interpreters._context.reset(token)
     n_out = len(outs) - n_res
     primary = list(outs[:n_out])
-    params = {"graph": graph, "residuals": tuple(outs[n_out:]), "backward": bwd}
+    params = {"graph": graph, "residuals": tuple(outs[n_out:]), "backward": bwd, "wrt": wrt}
     for tape in ctx.tapes:
         tape._record(call_p, tuple(args), params, tuple(primary))
     return primary
@@ -108,41 +138,40 @@ def _as_list(x: Any) -> list:
 
 @call_p.def_vjp
 def _call_vjp(g: Any, *inputs: Any, out: Any, graph: Graph, residuals: Any = None,
-              backward: Any = None) -> tuple:
+              backward: Any = None, wrt: Any = None) -> tuple:
     g = _as_list(g)
-    diff_out = [j for j, a in enumerate(graph.outputs) if a.dtype.is_floating]
-    diff_in = [i for i, v in enumerate(graph.inputs) if v.dtype.is_floating]
-    cts = [g[j] for j in diff_out]
+    cts = [g[j] for j, a in enumerate(graph.outputs) if a.dtype.is_floating]
+    if wrt is None:
+        wrt = _float_inputs(graph)
     if residuals is not None and not interpreters.current().tapes:
         # First order: start from the saved residuals (nothing records this pass).
         in_cts = bind(call_p, *inputs, *residuals, *cts, graph=backward)
     else:
         # The backward pass is itself being recorded (higher order): recompute from the
         # inputs, so every value it uses is connected to them on the recording tapes.
-        in_cts = call_graph(joint_vjp_graph(graph), [*inputs, *cts])
+        in_cts = call_graph(joint_vjp_graph(graph, wrt), [*inputs, *cts])
     result: list = [None] * len(inputs)
-    for i, ct in zip(diff_in, in_cts):
+    for i, ct in zip(wrt, in_cts):
         result[i] = ct
     return tuple(result)
 
 
-def _joint(graph: Graph, with_primal: bool) -> Graph:
-    """Traces ``(inputs, output cotangents) -> [outputs,] input cotangents``."""
+def _joint(graph: Graph, wrt: tuple, with_primal: bool) -> Graph:
+    """Traces ``(inputs, output cotangents) -> [outputs,] cotangents of inputs wrt``."""
     from minitf.autodiff import GradientTape, UnconnectedGradients
     from minitf.core.tracing import trace
     n_in = len(graph.inputs)
-    diff_in = [i for i, v in enumerate(graph.inputs) if v.dtype.is_floating]
     diff_out = [j for j, a in enumerate(graph.outputs) if a.dtype.is_floating]
 
     def joint(*args: Any) -> Any:
         ins, cts = args[:n_in], args[n_in:]
         with GradientTape(watch_accessed_variables=False) as tape:
-            for i in diff_in:
+            for i in wrt:
                 tape.watch(ins[i])
             outs = eval_graph(graph, *ins)
         grads = []
-        if diff_in:
-            grads = tape.gradient([outs[j] for j in diff_out], [ins[i] for i in diff_in],
+        if wrt:
+            grads = tape.gradient([outs[j] for j in diff_out], [ins[i] for i in wrt],
                                   output_gradients=list(cts) if diff_out else None,
                                   unconnected_gradients=UnconnectedGradients.ZERO)
         return (list(outs), list(grads)) if with_primal else list(grads)
@@ -154,11 +183,11 @@ def _joint(graph: Graph, with_primal: bool) -> Graph:
     return joint_graph
 
 
-def joint_vjp_graph(graph: Graph) -> Graph:
+def joint_vjp_graph(graph: Graph, wrt: Optional[tuple] = None) -> Graph:
     """The backward graph that recomputes the forward pass (cached on ``graph``).
 
     Inputs: the graph's inputs, then one cotangent per float output. Outputs: one
-    cotangent per float input.
+    cotangent per input in ``wrt`` (default: every float input).
 
     Example:
         >>> import minitf as tf
@@ -168,19 +197,21 @@ def joint_vjp_graph(graph: Graph) -> Graph:
         ['cos', 'mul']
     """
     from minitf.core.passes import simplify
-    got = graph._derived.get("joint")
+    wrt = _float_inputs(graph) if wrt is None else tuple(wrt)
+    got = graph._derived.get(("joint", wrt))
     if got is None:
-        got = graph._derived["joint"] = simplify(_joint(graph, with_primal=False))
+        got = graph._derived[("joint", wrt)] = simplify(_joint(graph, wrt, with_primal=False))
     return got
 
 
-def split_vjp_graphs(graph: Graph) -> tuple[Graph, Graph, int]:
+def split_vjp_graphs(graph: Graph, wrt: Optional[tuple] = None) -> tuple[Graph, Graph, int]:
     """``(forward, backward, number of residuals)`` for ``graph`` (cached on it).
 
     ``forward`` returns the graph's outputs then the residuals; ``backward`` takes the
-    graph's inputs, the residuals and the output cotangents, and returns the input
-    cotangents. Equations that do not depend on a cotangent go to ``forward`` (so
-    effectful ones, such as random draws, run exactly once).
+    graph's inputs, the residuals and the output cotangents, and returns the cotangents
+    of the inputs in ``wrt`` (default: every float input). Equations that do not depend
+    on a cotangent go to ``forward`` (so effectful ones, such as random draws, run
+    exactly once).
 
     Example:
         >>> import minitf as tf
@@ -191,10 +222,11 @@ def split_vjp_graphs(graph: Graph) -> tuple[Graph, Graph, int]:
         (['sin', 'exp', 'cos'], ['mul', 'mul'], 2)
     """
     from minitf.core.passes import simplify
-    got = graph._derived.get("split")
+    wrt = _float_inputs(graph) if wrt is None else wrt
+    got = graph._derived.get(("split", wrt))
     if got is not None:
         return got
-    joint = simplify(_joint(graph, with_primal=True))
+    joint = simplify(_joint(graph, wrt, with_primal=True))
     n_in, n_out = len(graph.inputs), len(graph.outputs)
     ct_inputs = joint.inputs[n_in:]
     tainted = {id(v) for v in ct_inputs}
@@ -224,5 +256,5 @@ def split_vjp_graphs(graph: Graph) -> tuple[Graph, Graph, int]:
                          name=f"{graph.name}_fwd"))
     bwd = simplify(Graph(joint.inputs[:n_in] + residuals + list(ct_inputs), bwd_eqns,
                          joint.outputs[n_out:], name=f"{graph.name}_bwd"))
-    got = graph._derived["split"] = (fwd, bwd, len(residuals))
+    got = graph._derived[("split", wrt)] = (fwd, bwd, len(residuals))
     return got

@@ -15,7 +15,8 @@ What the lowering does on the way (each keeps results bit-for-bit equal to ``bin
 
 * ``add``/``sub``/``mul``/``div``/comparisons on buffers become Python operators (for
   NumPy arrays and scalars they call the same ufunc, minus a wrapper call);
-* ``x ** 2`` becomes ``x * x`` (NumPy's power is exactly x*x for exponent 2);
+* ``x ** 2`` becomes ``x * x`` and ``x ** 1`` becomes ``x`` (NumPy's power gives exactly
+  those);
 * ``identity`` and ``stop_gradient`` become plain aliases;
 * ``broadcast_to`` feeding elementwise ops is dropped when NumPy's own broadcasting
   gives the same result shape (the equations only exist to make gradients explicit);
@@ -158,7 +159,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
         name = eqn.prim.name
         if name in impl_names or name in _ALIASES:
             continue
-        if name in _OPERATORS or (name == "pow" and _square_exponent(eqn)):
+        if name in _OPERATORS or (name == "pow" and _small_exponent(eqn)):
             continue
         if "numpy" not in eqn.prim.impls:
             raise NotImplementedError(f"primitive {name!r} has no NumPy implementation")
@@ -185,16 +186,18 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
     for eqn in eqns:
         repl = subst.get(id(eqn), {})
         name = eqn.prim.name
-        if name == "pow" and _square_exponent(eqn):
-            base = atom(repl.get(id(eqn.inputs[0]), eqn.inputs[0]))
-            ins = [base]
+        exponent = _small_exponent(eqn) if name == "pow" else None
+        if exponent:
+            ins = [atom(repl.get(id(eqn.inputs[0]), eqn.inputs[0]))]
         else:
             ins = [atom(repl.get(id(a), a)) for a in eqn.inputs]
         outs = [namer(v) for v in eqn.outputs]
         if name in _OPERATORS:
             rhs = _OPERATORS[name].format(*ins)
-        elif name == "pow" and _square_exponent(eqn):
+        elif exponent == 2:
             rhs = f"{ins[0]} * {ins[0]}"
+        elif exponent == 1:
+            rhs = ins[0]
         elif name in _ALIASES:
             rhs = ins[0]
         else:
@@ -219,10 +222,17 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
     return prog
 
 
-def _square_exponent(eqn: Eqn) -> bool:
+def _small_exponent(eqn: Eqn) -> Optional[int]:
+    """1 or 2 for ``pow`` by a literal 1 or 2 of the base's shape (exact rewrites), else None.
+
+    NumPy's power gives exactly ``x`` for exponent 1 and exactly ``x * x`` for 2 (one
+    rounding of the exact product), so those rewrites keep every bit.
+    """
     y = eqn.inputs[1]
-    return isinstance(y, Lit) and y.shape == () and float(np.asarray(y.value)) == 2.0 \
-        and eqn.inputs[0].shape == eqn.outputs[0].shape
+    if not (isinstance(y, Lit) and y.shape == () and eqn.inputs[0].shape == eqn.outputs[0].shape):
+        return None
+    value = float(np.asarray(y.value))
+    return int(value) if value in (1.0, 2.0) else None
 
 
 def _function_source(name: str, prog: Program) -> str:

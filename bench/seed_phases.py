@@ -1,0 +1,148 @@
+"""The seed guide's custom training loop, timed phase by phase (minitf, optionally TF).
+
+Run: ``.venv/bin/python bench/seed_phases.py`` (add ``--tf`` to time TensorFlow on the
+same machine too, through ``/tmp/tfvenv/bin/python``, and print the ratios). Never a
+test: timings vary by machine.
+
+The loop is the guide's, line for line: a ``Model(tf.Module)`` whose ``__call__`` is a
+``tf.function`` computing ``w_q * x**2 + w_l * x + b``, an MSE loss, 201 points in
+shuffled batches of 32, and for each batch a ``GradientTape``, ``tape.gradient`` and
+``assign_sub`` on each variable — 100 epochs. The phases:
+
+* ``setup``    — data and model (random init, variables);
+* ``trace``    — the first call of the traced model (tracing + compiling);
+* ``train``    — the 100 epochs (the number to compare with TensorFlow's ~5 s).
+
+Batches come from ``tf.data`` when it exists; ``--numpy-batches`` slices NumPy arrays
+instead (same shuffling per epoch, same batch sizes) to separate the pipeline's cost.
+Each phase reports the best of ``--repeat`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+TF_PYTHON = "/tmp/tfvenv/bin/python"
+
+
+def run_seed(tf: Any, numpy_batches: bool, epochs: int = 100) -> dict:
+    """Runs the seed's training loop with ``tf`` (minitf or TensorFlow); phase times."""
+    import numpy as np
+    times = {}
+    t0 = time.perf_counter()
+    x = tf.cast(tf.linspace(-2, 2, 201), tf.float32)
+
+    def f(x):
+        return x**2 + 2*x - 5
+
+    y = f(x) + tf.random.normal(shape=[201])
+
+    class Model(tf.Module):
+        def __init__(self):
+            rand_init = tf.random.uniform(shape=[3], minval=0., maxval=5., seed=22)
+            self.w_q = tf.Variable(rand_init[0])
+            self.w_l = tf.Variable(rand_init[1])
+            self.b = tf.Variable(rand_init[2])
+
+        @tf.function
+        def __call__(self, x):
+            return self.w_q * (x**2) + self.w_l * x + self.b
+
+    quad_model = Model()
+
+    def mse_loss(y_pred, y):
+        return tf.reduce_mean(tf.square(y_pred - y))
+
+    batch_size = 32
+    use_data = not numpy_batches and hasattr(tf, "data") and hasattr(tf.data, "Dataset")
+    if use_data:
+        dataset = tf.data.Dataset.from_tensor_slices((x, y))
+        dataset = dataset.shuffle(buffer_size=x.shape[0]).batch(batch_size)
+    else:
+        xs, ys, rng = x.numpy(), y.numpy(), np.random.default_rng(0)
+
+        def batches():
+            order = rng.permutation(len(xs))
+            for s in range(0, len(xs), batch_size):
+                idx = order[s:s + batch_size]
+                yield tf.constant(xs[idx]), tf.constant(ys[idx])
+    times["setup"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    quad_model(x)
+    times["trace"] = time.perf_counter() - t0
+
+    epochs, learning_rate, losses = epochs, 0.01, []
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        for x_batch, y_batch in (dataset if use_data else batches()):
+            with tf.GradientTape() as tape:
+                batch_loss = mse_loss(quad_model(x_batch), y_batch)
+            grads = tape.gradient(batch_loss, quad_model.variables)
+            for g, v in zip(grads, quad_model.variables):
+                v.assign_sub(learning_rate*g)
+        loss = mse_loss(quad_model(x), y)
+        losses.append(loss)
+    times["train"] = time.perf_counter() - t0
+    times["final_loss"] = float(losses[-1])
+    times["batches"] = "tf.data" if use_data else "numpy"
+    return times
+
+
+def best_of(tf: Any, numpy_batches: bool, repeat: int) -> dict:
+    runs = [run_seed(tf, numpy_batches) for _ in range(repeat)]
+    best = {k: min(r[k] for r in runs) for k in ("setup", "trace", "train")}
+    best.update(final_loss=runs[-1]["final_loss"], batches=runs[-1]["batches"])
+    return best
+
+
+def _child(numpy_batches: bool, repeat: int) -> None:
+    # Runs inside TensorFlow's interpreter: print the phase times as one JSON line.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import warnings
+    warnings.filterwarnings("ignore")
+    import tensorflow as tf
+    tf.get_logger().setLevel("ERROR")
+    print(json.dumps(best_of(tf, numpy_batches, repeat)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tf", action="store_true", help="also time TensorFlow")
+    parser.add_argument("--numpy-batches", action="store_true",
+                        help="slice NumPy arrays instead of using tf.data")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per library (best kept)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args.numpy_batches, args.repeat)
+        return
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+    import minitf
+    results = {"minitf": best_of(minitf, args.numpy_batches, args.repeat)}
+    if args.tf:
+        if not os.path.exists(TF_PYTHON):
+            print(f"(no TensorFlow at {TF_PYTHON}: skipping --tf)")
+        else:
+            cmd = [TF_PYTHON, os.path.abspath(__file__), "--child", "--repeat",
+                   str(args.repeat)] + (["--numpy-batches"] if args.numpy_batches else [])
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            results["tensorflow"] = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"{'library':12s} {'batches':8s} {'setup s':>9s} {'trace s':>9s} {'train s':>9s} "
+          f"{'final loss':>11s}")
+    for lib, r in results.items():
+        print(f"{lib:12s} {r['batches']:8s} {r['setup']:9.4f} {r['trace']:9.4f} "
+              f"{r['train']:9.4f} {r['final_loss']:11.3f}")
+    if "tensorflow" in results:
+        ratio = results["tensorflow"]["train"] / results["minitf"]["train"]
+        print(f"training loop: minitf is {ratio:.1f}x faster than TensorFlow on this machine")
+
+
+if __name__ == "__main__":
+    main()
