@@ -25,7 +25,6 @@ import numpy as np
 from minitf import nest
 from minitf.keras.callbacks import CallbackList
 from minitf.keras.data_adapter import make_batches, train_validation_split
-from minitf.keras.trainer import to_python
 
 __all__ = ["Loops"]
 
@@ -94,18 +93,19 @@ class Loops:
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.call("on_epoch_begin", epoch, None)
-            logs = None
+            logs, steps_run = None, 0
             for step, batch in enumerate(data.epoch()):
                 if step == 0 and epoch == initial_epoch:
                     self._prepare_for_steps(batch)  # build eagerly before any tracing
                 if batch_logs_wanted:
                     cbs.call("on_train_batch_begin", step, None)
                 logs = train_function(*batch)
+                steps_run = step + 1
                 if batch_logs_wanted:
-                    cbs.call("on_train_batch_end", step, _sorted(to_python(logs)))
+                    cbs.call("on_train_batch_end", step, _sorted(self._logs(logs)))
                 if self.stop_training:
                     break
-            if logs is None:
+            if not steps_run:
                 raise ValueError("Unexpected result of `train_function` (Empty logs): the "
                                  "training data produced no batches. Check that x has samples "
                                  "and that a dataset is not exhausted.")
@@ -120,10 +120,10 @@ class Loops:
         cbs.call("on_train_end", epoch_logs)
         return self.history
 
-    def _epoch_logs(self, last_logs: dict) -> dict:
-        """The metric results after the last step (which that step returned); a custom
-        ``train_step``'s own logs if it returned other keys."""
-        return to_python(last_logs)
+    def _epoch_logs(self, last_logs: Optional[dict]) -> dict:
+        """The logs the last step returned (a custom ``train_step``'s own), else the
+        metrics' results now."""
+        return self._logs(last_logs)
 
     def _validation_batches(self, validation_data: Any, batch_size: Optional[int],
                             steps: Optional[int]) -> Any:
@@ -140,16 +140,17 @@ class Loops:
         batch_logs_wanted = cbs is not None and cbs.needs_batch_logs
         if cbs is not None:
             cbs.call("on_test_begin", None)
-        logs = None
+        logs, steps_run = None, 0
         for step, batch in enumerate(data.epoch()):
-            if logs is None:
+            if step == 0:
                 self._prepare_for_steps(batch)
             if batch_logs_wanted:
                 cbs.call("on_test_batch_begin", step, None)
             logs = test_function(*batch)
+            steps_run = step + 1
             if batch_logs_wanted:
-                cbs.call("on_test_batch_end", step, _sorted(to_python(logs)))
-        if logs is None:
+                cbs.call("on_test_batch_end", step, _sorted(self._logs(logs)))
+        if not steps_run:
             raise ValueError("The evaluation data produced no batches.")
         result = _sorted(self._epoch_logs(logs))
         if cbs is not None:

@@ -215,6 +215,11 @@ class Trainer:
     def train_step(self, data: Any) -> dict:
         """One optimizer step on one batch; returns the metric results."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self._optimizer_step(x, y, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def _optimizer_step(self, x: Any, y: Any, sample_weight: Any) -> Any:
+        """Forward, loss (tracked), gradients, update; returns the predictions."""
         self._clear_losses()
         with GradientTape() as tape:
             y_pred = self(x, training=True)
@@ -224,16 +229,28 @@ class Trainer:
         if variables:
             grads = tape.gradient(loss, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        return y_pred
 
     def test_step(self, data: Any) -> dict:
         """Loss and metrics on one batch, in inference mode."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        self._evaluation_step(x, y, sample_weight)
+        return self.get_metrics_result()
+
+    def _evaluation_step(self, x: Any, y: Any, sample_weight: Any) -> None:
         self._clear_losses()
         y_pred = self(x, training=False)
         loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(loss, sample_weight=self._batch_size(x))
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+
+    def _steps_are_default(self) -> bool:
+        """No overridden step or metric method: the loops may skip per-step results."""
+        cls = type(self)
+        return cls.train_step is Trainer.train_step and cls.test_step is Trainer.test_step \
+            and cls.compute_metrics is Trainer.compute_metrics \
+            and cls.get_metrics_result is Trainer.get_metrics_result
 
     def predict_step(self, data: Any) -> Any:
         """The model's output on one batch (inference mode)."""
@@ -257,21 +274,42 @@ class Trainer:
     # The step functions take the batch's parts as positional arguments, step(x, y), so
     # a traced call with plain tensors takes tf.function's fastest path (no structure to
     # flatten); they pass the tuple on to the overridable *_step(data).
+    #
+    # With the default steps, the traced step only *updates* the metrics and returns
+    # None: the loops read ``get_metrics_result()`` when a log is wanted (epoch end, or
+    # each batch if a callback asks), so no step computes results nobody reads.
     def make_train_function(self, force: bool = False) -> Callable:
-        """The (traced, unless ``run_eagerly``) training step: ``f(x, y[, sw]) -> logs``."""
+        """The (traced, unless ``run_eagerly``) training step: ``f(x, y[, sw])`` returning
+        the logs, or None when the loop reads the metrics itself (default steps)."""
         if self.train_function is None or force:
-            def one_train_step(*data: Any) -> dict:
-                return self.train_step(data)
+            if self._steps_are_default():
+                def one_train_step(*data: Any) -> None:
+                    x, y, sample_weight = unpack_x_y_sample_weight(data)
+                    y_pred = self._optimizer_step(x, y, sample_weight)
+                    if self._compile_metrics is not None and y is not None:
+                        self._compile_metrics.update_state(y, y_pred, sample_weight)
+            else:
+                def one_train_step(*data: Any) -> Any:  # type: ignore[misc]
+                    return self.train_step(data)
             self.train_function = as_step_function(one_train_step, self._run_eagerly)
         return self.train_function
 
     def make_test_function(self, force: bool = False) -> Callable:
-        """The (traced) test step: ``f(x, y[, sw]) -> logs``."""
+        """The (traced) test step: ``f(x, y[, sw])`` -> logs (None for default steps)."""
         if self.test_function is None or force:
-            def one_test_step(*data: Any) -> dict:
-                return self.test_step(data)
+            if self._steps_are_default():
+                def one_test_step(*data: Any) -> None:
+                    self._evaluation_step(*unpack_x_y_sample_weight(data))
+            else:
+                def one_test_step(*data: Any) -> Any:  # type: ignore[misc]
+                    return self.test_step(data)
             self.test_function = as_step_function(one_test_step, self._run_eagerly)
         return self.test_function
+
+    def _logs(self, step_output: Any) -> dict:
+        """The logs after a step: its own output, else the metrics' current results."""
+        return to_python(step_output if step_output is not None else
+                         self.get_metrics_result())
 
     def make_predict_function(self, force: bool = False) -> Callable:
         """The (traced) prediction step: ``f(x) -> outputs``."""
@@ -304,7 +342,7 @@ class Trainer:
         self._assert_compiled("train_on_batch")
         batch = self._one_batch(x, y, sample_weight)
         self._prepare_for_steps(batch)
-        logs = to_python(self.make_train_function()(*batch))
+        logs = self._logs(self.make_train_function()(*batch))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -313,7 +351,7 @@ class Trainer:
         self._assert_compiled("test_on_batch")
         batch = self._one_batch(x, y, sample_weight)
         self._prepare_for_steps(batch)
-        logs = to_python(self.make_test_function()(*batch))
+        logs = self._logs(self.make_test_function()(*batch))
         return logs if return_dict else self._flatten_in_order(logs)
 
     def predict_on_batch(self, x: Any) -> Any:
