@@ -48,7 +48,7 @@ def test_bool_and_string() -> None:
     assert tf.bool.is_bool and not tf.bool.is_numeric and not tf.bool.is_integer
     assert tf.bool.as_numpy_dtype is np.bool_
     with pytest.raises(TypeError):
-        tf.bool.max  # noqa: B018 - TF: Cannot find maximum value of <dtype: 'bool'>
+        _ = tf.bool.max  # TF: Cannot find maximum value of <dtype: 'bool'>
     assert repr(tf.string) == "tf.string" and tf.string.name == "string"
 
 
@@ -76,7 +76,7 @@ def test_as_dtype_refuses_what_names_no_dtype(value: object) -> None:
 
 def test_equality_and_hashing() -> None:
     assert tf.float32 == "float32" and tf.float32 == np.float32
-    assert tf.float32 != tf.float64 and not (tf.float32 == 3)
+    assert tf.float32 != tf.float64 and (tf.float32 == 3) is False
     assert hash(tf.float32) == hash(tf.dtypes.float32)
     assert {tf.float32: 1}[tf.as_dtype("float32")] == 1
     assert tf.float32.is_compatible_with(tf.float32)

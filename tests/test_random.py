@@ -126,8 +126,8 @@ def test_shuffle_permutes_the_first_axis(shape: tuple, seed: int) -> None:
     x = np.arange(int(np.prod(shape)), dtype=np.int32).reshape(shape)
     y = tf.random.shuffle(tf.constant(x), seed=seed)
     assert y.shape == shape and y.dtype == tf.int32
-    rows = sorted(map(lambda r: r.tobytes(), y.numpy()))
-    assert rows == sorted(map(lambda r: r.tobytes(), x))  # the same rows, reordered
+    rows = sorted(r.tobytes() for r in y.numpy())
+    assert rows == sorted(r.tobytes() for r in x)  # the same rows, reordered
 
 
 def test_refusals() -> None:

@@ -97,8 +97,8 @@ def test_arithmetic_returns_tensors() -> None:
     (lambda: tf.Variable(1), "<tf.Variable 'Variable:0' shape=() dtype=int32, numpy=1>"),
     (lambda: tf.Variable(True), "<tf.Variable 'Variable:0' shape=() dtype=bool, numpy=True>"),
     (lambda: tf.Variable([[1., 2.], [3., 4.]]),
-     "<tf.Variable 'Variable:0' shape=(2, 2) dtype=float32, numpy=\n"
-     "array([[1., 2.],\n       [3., 4.]], dtype=float32)>"),
+     ("<tf.Variable 'Variable:0' shape=(2, 2) dtype=float32, numpy=\n"
+      "array([[1., 2.],\n       [3., 4.]], dtype=float32)>")),
     (lambda: tf.Variable(3.0, name="w"), "<tf.Variable 'w:0' shape=() dtype=float32, numpy=3.0>"),
     (lambda: tf.Variable([1, 2], dtype=tf.float64),
      "<tf.Variable 'Variable:0' shape=(2,) dtype=float64, numpy=array([1., 2.])>"),
