@@ -327,3 +327,19 @@ def test_dropout_and_batchnorm_in_a_traced_training_step():
     assert not np.allclose(model.layers[1].moving_mean.numpy(), moving_before)
     a, b = model.predict(x, verbose=0), model.predict(x, verbose=0)
     np.testing.assert_array_equal(a, b)  # inference: no dropout, moving statistics
+
+
+def test_unknown_dimensions_and_named_inputs():
+    seq = tf.keras.Input((None, 4))
+    assert L.Dense(5)(seq).shape == (None, None, 5)
+    ids = tf.keras.Input((None,), dtype="int32")
+    assert L.Embedding(10, 3)(ids).shape == (None, None, 3)
+    a, b = tf.keras.Input((2,), name="zeta"), tf.keras.Input((3,), name="alpha")
+    model = tf.keras.Model([a, b], L.Concatenate()([a, b]))
+    out = model({"alpha": np.ones((1, 3), np.float32), "zeta": np.zeros((1, 2), np.float32)})
+    np.testing.assert_array_equal(out.numpy(), [[0, 0, 1, 1, 1]])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit({"zeta": np.zeros((4, 2)), "alpha": np.ones((4, 3))}, np.zeros((4, 5)),
+              verbose=0)
+    with pytest.raises(ValueError, match="no input named"):
+        model({"zeta": np.zeros((1, 2))})

@@ -33,7 +33,10 @@ from minitf.variables import init_scope
 
 __all__ = ["KerasTensor", "Node", "Input", "InputLayer", "any_symbolic", "symbolic_call"]
 
+# Sizes standing in for unknown dimensions: the batch, and any other unknown axis. An
+# output axis of the stand-in size where the input's was unknown is reported unknown.
 _STAND_IN_BATCH = 2
+_STAND_IN_OTHER = 3
 _node_ids = itertools.count()
 
 
@@ -76,7 +79,7 @@ class KerasTensor:
 
     def _stand_in(self) -> Tensor:
         from minitf.ops.creation import zeros
-        dims = [(_STAND_IN_BATCH if i == 0 else 1) if d is None else d
+        dims = [(_STAND_IN_BATCH if i == 0 else _STAND_IN_OTHER) if d is None else d
                 for i, d in enumerate(self.shape)]
         return zeros(dims, self.dtype)
 
@@ -211,10 +214,15 @@ def symbolic_call(layer: Layer, args: tuple, kwargs: dict) -> Any:
         _training.reset(token)
     layer._losses = []  # penalties computed on the stand-in are not real losses
 
+    unknown_axes = {i for t in flat_in for i, d in enumerate(t.shape) if d is None and i > 0}
+
     def symbolic(t: Any) -> KerasTensor:
-        shape = tuple(t._shape)
+        shape = list(t._shape)
         if unknown_batch and shape:
-            shape = (None,) + shape[1:]
+            shape[0] = None
+        for i in unknown_axes:
+            if i < len(shape) and shape[i] == _STAND_IN_OTHER:
+                shape[i] = None
         return KerasTensor(shape, t._dtype)
     outputs = nest.map_structure(symbolic, out)
     node = Node(layer, args, kwargs, outputs)

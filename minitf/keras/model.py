@@ -151,6 +151,13 @@ class Model(Trainer, Loops, Layer):
         if self._functional_nodes_or_none() is None:
             raise NotImplementedError(f"Model {type(self).__name__} has no call(): subclasses "
                                       f"of keras.Model must implement call(self, inputs).")
+        if isinstance(inputs, dict) and not isinstance(self._inputs_struct, dict):
+            # {input name: value}: matched to the inputs by name, as Keras does.
+            try:
+                inputs = [inputs[t.name] for t in self._functional_inputs]
+            except KeyError as e:
+                raise ValueError(f"Model {self.name!r} has no input named {e}; its inputs are "
+                                 f"{[t.name for t in self._functional_inputs]}.") from None
         values = nest.flatten(inputs)
         if len(values) != len(self._functional_inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self._functional_inputs)} "
