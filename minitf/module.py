@@ -140,19 +140,17 @@ class Module:
     @property
     def variables(self) -> tuple:
         """Every ``tf.Variable`` of this module and its submodules, in TF's order."""
-        return tuple(self._flatten(predicate=lambda x: isinstance(x, Variable)))
+        return tuple(_variables(self))
 
     @property
     def trainable_variables(self) -> tuple:
         """The variables with ``trainable=True``."""
-        return tuple(self._flatten(
-            predicate=lambda x: isinstance(x, Variable) and x.trainable))
+        return tuple(v for v in _variables(self) if v.trainable)
 
     @property
     def non_trainable_variables(self) -> tuple:
         """The variables with ``trainable=False``."""
-        return tuple(self._flatten(
-            predicate=lambda x: isinstance(x, Variable) and not x.trainable))
+        return tuple(v for v in _variables(self) if not v.trainable)
 
     @property
     def submodules(self) -> tuple:
@@ -185,6 +183,35 @@ class Module:
             with self.name_scope:
                 return method(self, *args, **kwargs)
         return run
+
+
+def _variables(module: Module) -> list:
+    """``_walk`` specialised to variables (a training loop asks for them every step)."""
+    out: list = []
+    # Same order as _walk: a module's own leaves, then each submodule's contents.
+    _collect_variables(module, out, {id(module)})
+    return out
+
+
+def _collect_variables(module: Module, out: list, seen: set) -> None:
+    attributes = vars(module)
+    submodules = []
+    for name in sorted(attributes):
+        if name in _IGNORED:
+            continue
+        value = attributes[name]
+        leaves = [value] if not isinstance(value, (list, tuple, dict)) else \
+            [leaf for _, leaf in _flatten_with_path(value, ())]
+        for leaf in leaves:
+            if id(leaf) in seen:
+                continue
+            seen.add(id(leaf))
+            if isinstance(leaf, Variable):
+                out.append(leaf)
+            elif isinstance(leaf, Module):
+                submodules.append(leaf)
+    for sub in submodules:
+        _collect_variables(sub, out, seen)
 
 
 def _notify_checkpoint(parent: Any, name: str, value: Any) -> None:

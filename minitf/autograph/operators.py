@@ -346,6 +346,9 @@ def _staged_range(r: _SymbolicRange, extra_test: Any, body: Callable[[Any], None
 
     def test(extra: list) -> Any:
         v = extra[0]
+        if not is_symbolic(r.delta):  # the direction is known while tracing
+            up = _truth(np.asarray(r.delta._value) > 0)
+            return _with_extra(v < r.limit if up else v > r.limit, extra_test)
         zero = convert_to_tensor(np.zeros((), r.delta.dtype.np))
         return _with_extra(where(r.delta > zero, v < r.limit, v > r.limit), extra_test)
 

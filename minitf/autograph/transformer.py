@@ -267,10 +267,12 @@ class _Lowering:
 # Pass 2: functionalizing control flow
 # ---------------------------------------------------------------------------------------
 class _Functionalize(ast.NodeTransformer):
-    def __init__(self, counter: Iterable[int], global_names: set) -> None:
+    def __init__(self, counter: Iterable[int], global_names: set,
+                 first_arg: Optional[str] = None) -> None:
         self._counter = counter
         self._globals = global_names
         self.modified: list = []
+        self.first_arg = first_arg
 
     def _scope_decls(self, names: list) -> list:
         locals_ = [n for n in names if n not in self._globals]
@@ -381,6 +383,11 @@ class _Functionalize(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
         f = node.func
+        if isinstance(f, ast.Name) and f.id == "super" and not node.args and self.first_arg:
+            # Zero-argument super() reads the *enclosing* function's first argument, which
+            # a generated branch or lambda does not have: spell it out.
+            node.args = [_name("__class__"), _name(self.first_arg)]
+            return node
         if isinstance(f, ast.Name) and (f.id in _NO_WRAP or f.id.startswith("ag__")):
             return node
         if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) \
@@ -422,7 +429,9 @@ def convert_function_ast(fn_def: ast.FunctionDef) -> ast.FunctionDef:
                       if isinstance(node, ast.Nonlocal) for n in node.names}
     lowering = _Lowering(counter)
     body = lowering.function_body(fn_def.body)
-    functionalize = _Functionalize(counter, global_names)
+    positional = fn_def.args.posonlyargs + fn_def.args.args
+    functionalize = _Functionalize(counter, global_names,
+                                   positional[0].arg if positional else None)
     new_body: list = []
     for s in body:
         out = functionalize.visit(s)

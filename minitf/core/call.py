@@ -72,6 +72,14 @@ def _float_inputs(graph: Graph) -> tuple:
     return got
 
 
+def _float_outputs(graph: Graph) -> tuple:
+    got = graph._derived.get("float_outputs")
+    if got is None:
+        got = graph._derived["float_outputs"] = tuple(
+            j for j, a in enumerate(graph.outputs) if a.dtype.is_floating)
+    return got
+
+
 def _watched_inputs(graph: Graph, args: Sequence[Any], tapes: tuple) -> tuple:
     """The float inputs some recording tape watches: the only ones needing cotangents.
 
@@ -118,11 +126,12 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
         # whose VJP raises the same error only if a gradient is actually asked for.
         graph._derived[("no_vjp", wrt)] = True
         return bind(call_p, *args, graph=graph)
-    token = interpreters._context.set(ctx.replace(tapes=()))
-    try:
-        outs = bind(call_p, *args, graph=fwd)
-    finally:
-        interpreters._context.reset(token)
+    # Run the forward pass without recording it (the tapes record the one equation
+    # below instead): computed eagerly, or staged when a trace is in progress.
+    if ctx.builder is None:
+        outs = interpreters.eager_apply(call_p, args, {"graph": fwd})
+    else:
+        outs = ctx.builder.stage(call_p, args, {"graph": fwd})
     n_out = len(outs) - n_res
     primary = list(outs[:n_out])
     params = {"graph": graph, "residuals": tuple(outs[n_out:]), "backward": bwd, "wrt": wrt}
@@ -140,7 +149,7 @@ def _as_list(x: Any) -> list:
 def _call_vjp(g: Any, *inputs: Any, out: Any, graph: Graph, residuals: Any = None,
               backward: Any = None, wrt: Any = None) -> tuple:
     g = _as_list(g)
-    cts = [g[j] for j, a in enumerate(graph.outputs) if a.dtype.is_floating]
+    cts = [g[j] for j in _float_outputs(graph)]
     if wrt is None:
         wrt = _float_inputs(graph)
     if residuals is not None and not interpreters.current().tapes:

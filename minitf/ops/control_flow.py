@@ -41,6 +41,7 @@ from minitf import errors, nest
 from minitf.core.call import _as_list, joint_vjp_graph
 from minitf.core.graph import Graph, Var, type_str
 from minitf.core.interpreters import bind
+from minitf.core.passes import simplify
 from minitf.core.primitive import Primitive
 from minitf.core.spec import TensorSpec, shape_str
 from minitf.core.tracing import GraphBuilder, current_builder, is_symbolic
@@ -239,7 +240,8 @@ def staged_cond(pred: Tensor, true_fn: Callable[[], Any], false_fn: Callable[[],
     for b, leaves in ((bf, lf), (bt, lt)):
         with b.tracing():
             extra = [b.read_variable(v) for v in assigned]
-        graphs.append(b.build([leaves[i] for i in keep] + extra, include_assigned=False))
+        graphs.append(simplify(b.build([leaves[i] for i in keep] + extra,
+                                       include_assigned=False)))
     label = (lambda i: f"'{names[i]}'") if names else (lambda i: f"output {i}")
     for k, (s_t, s_f) in enumerate(zip(graphs[1].out_specs, graphs[0].out_specs)):
         if k < len(keep):
@@ -463,8 +465,8 @@ def staged_while(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: 
                 f"None for the sizes that change.")
     with bb.tracing():
         extra = [bb.read_variable(v) for v in carried]
-    body_graph = bb.build(new + extra, include_assigned=False)
-    cond_graph = bc.build([test], include_assigned=False)
+    body_graph = simplify(bb.build(new + extra, include_assigned=False))
+    cond_graph = simplify(bc.build([test], include_assigned=False))
     t = cond_graph.outputs[0]
     if t.dtype is not _dtypes.bool or t.shape != ():
         raise TypeError(f"tf.while_loop: cond must return a scalar bool tensor, got "
