@@ -56,6 +56,9 @@ def lit_str(lit: Lit) -> str:
     """
     value = lit.value
     size = int(np.prod(lit.shape)) if lit.shape else 1
+    if size <= _INLINE_ELEMENTS and not isinstance(value, (np.ndarray, np.generic)):
+        from minitf.core.interpreters import backend_of
+        value = backend_of(value).to_numpy(value)  # a device buffer: copy its few elements
     if size <= _INLINE_ELEMENTS and isinstance(value, (np.ndarray, np.generic)):
         text = _elements(np.asarray(value))
     else:
