@@ -322,3 +322,66 @@ def _collatz_fn():
     if "f" not in _cache:
         _cache["f"] = tf.function(collatz)
     return _cache["f"]
+
+
+# ---------------------------------------------------------------------------------------
+# Python features around converted control flow
+# ---------------------------------------------------------------------------------------
+def loop_with_scope_and_else(x):
+    for i in tf.range(5):
+        with tf.name_scope("loop"):  # a jump inside `with` is lowered like any other
+            if x > 10:
+                break
+            x = x + i
+    else:
+        x = x * 100  # only when the loop did not break
+    return x
+
+
+@pytest.mark.parametrize("start, expected", [(1, 1100), (5, 11), (-100, -9000)])
+def test_break_inside_with_and_loop_else(start, expected):
+    f = tf.function(loop_with_scope_and_else)
+    assert int(f(tf.constant(start))) == expected == _python_loop_with_else(start)
+
+
+def _python_loop_with_else(x):
+    for i in range(5):
+        if x > 10:
+            break
+        x = x + i
+    else:
+        x = x * 100
+    return x
+
+
+class _Scaler:
+    scale = 3.0
+
+    @tf.function
+    def go(self, x):
+        if x > 0:
+            return x * self.scale
+        return -x if super().__repr__() else x
+
+
+def test_methods_using_super_are_converted():
+    s = _Scaler()
+    assert float(s.go(tf.constant(2.0))) == 6.0 and float(s.go(tf.constant(-2.0))) == 2.0
+
+
+def test_nested_functions_comprehensions_and_globals_keep_python_meaning():
+    calls = []
+
+    @tf.function
+    def f(x):
+        calls.append(1)
+
+        def inner(y):
+            if y > 0:
+                return y
+            return -y
+        positives = [v for v in range(4) if v > 1]
+        return inner(x) + len(positives)
+
+    assert float(f(tf.constant(-5.0))) == 7.0 and float(f(tf.constant(5.0))) == 7.0
+    assert calls == [1]

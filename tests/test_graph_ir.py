@@ -193,6 +193,15 @@ def test_square_becomes_a_product_with_the_same_bits():
     np.testing.assert_array_equal(graph.compiled()(x)[0], np.power(x, np.float32(2)))
 
 
+def test_compiled_float_sums_equal_the_primitive():
+    graph, _ = trace(lambda x: (tf.reduce_sum(x, axis=1), tf.reduce_sum(x * 1.5)),
+                     [tf.TensorSpec([7, 33], tf.float32)])
+    assert "np.add.reduce(" in graph.python_source()
+    x = np.random.default_rng(1).standard_normal((7, 33)).astype(np.float32)
+    for got, want in zip(graph.compiled()(x), eval_graph(graph, tf.constant(x))):
+        np.testing.assert_array_equal(got, want.numpy())
+
+
 # ---------------------------------------------------------------------------------------
 # Passes
 # ---------------------------------------------------------------------------------------
