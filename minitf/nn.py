@@ -13,6 +13,7 @@ from minitf.ops.nn import (  # noqa: F401
     softplus, sparse_softmax_cross_entropy_with_logits, swish,
 )
 
-from minitf.ops.conv import avg_pool2d, conv2d, max_pool2d  # noqa: F401
+from minitf.ops.conv import conv2d  # noqa: F401
+from minitf.ops.pooling import avg_pool2d, max_pool2d  # noqa: F401
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -29,136 +29,26 @@ Example:
 from __future__ import annotations
 
 import inspect
-import re
-from collections import defaultdict
-from contextvars import ContextVar
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from minitf import dtypes as _dtypes
 from minitf import nest
 from minitf.keras import initializers
+from minitf.keras.layer_utils import (  # noqa: F401  (re-exported: the layer API)
+    InputSpec, _build_path, _is_json_value, _jsonable_shapes, _policy, _shape_structure,
+    _to_tensors, _training, clear_session, map_shapes, snake_case, unique_name,
+)
+from minitf.keras.tracking import WeightTracking
 from minitf.keras.variable import KerasVariable
 from minitf.module import Module
-from minitf.tensor import Tensor, convert_to_tensor
-from minitf.variables import Variable, init_scope
+from minitf.variables import init_scope
 
 __all__ = ["Layer", "InputSpec", "unique_name", "clear_session", "snake_case"]
 
-# Keras names layers "dense", "dense_1", ... per session (clear_session restarts).
-_name_counts: defaultdict[str, int] = defaultdict(int)
-# The path of the layer being built, so weights are named "sequential/dense/kernel".
-_build_path: ContextVar[tuple] = ContextVar("keras_build_path", default=())
-# The `training` value of the outermost layer call, inherited by the layers inside it.
-_training: ContextVar[Optional[bool]] = ContextVar("keras_training", default=None)
 
-
-def snake_case(name: str) -> str:
-    """``"BatchNormalization"`` -> ``"batch_normalization"``.
-
-    Example:
-        >>> from minitf.keras.layer import snake_case
-        >>> snake_case("Conv2D"), snake_case("GlobalAveragePooling2D")
-        ('conv2d', 'global_average_pooling2d')
-    """
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
-
-
-def unique_name(base: str) -> str:
-    """``base`` the first time, then ``base_1``, ``base_2``...
-
-    Example:
-        >>> from minitf.keras.layer import unique_name
-        >>> unique_name("demo_layer"), unique_name("demo_layer")
-        ('demo_layer', 'demo_layer_1')
-    """
-    n = _name_counts[base]
-    _name_counts[base] += 1
-    return base if n == 0 else f"{base}_{n}"
-
-
-def clear_session() -> None:
-    """Restarts layer naming (``dense`` again), as ``keras.backend.clear_session()``.
-
-    Example:
-        >>> import minitf as tf
-        >>> tf.keras.backend.clear_session()
-        >>> tf.keras.layers.Dense(1).name
-        'dense'
-    """
-    _name_counts.clear()
-
-
-class InputSpec:
-    """What a layer accepts: ``ndim``/``min_ndim``, ``dtype``, and fixed ``axes`` sizes.
-
-    Example:
-        >>> import minitf as tf
-        >>> tf.keras.layers.InputSpec(min_ndim=2, axes={-1: 3})
-        InputSpec(min_ndim=2, axes={-1: 3})
-    """
-
-    def __init__(self, dtype: Any = None, shape: Any = None, ndim: Optional[int] = None,
-                 max_ndim: Optional[int] = None, min_ndim: Optional[int] = None,
-                 axes: Optional[dict] = None, allow_last_axis_squeeze: bool = False,
-                 name: Optional[str] = None, optional: bool = False) -> None:
-        self.dtype = dtype
-        self.shape = None if shape is None else tuple(shape)
-        self.ndim = len(self.shape) if self.shape is not None else ndim
-        self.max_ndim, self.min_ndim = max_ndim, min_ndim
-        self.axes = {int(k): v for k, v in (axes or {}).items()}
-        self.name, self.optional = name, optional
-
-    def __repr__(self) -> str:
-        parts = [f"{k}={v}" for k, v in (("dtype", self.dtype), ("shape", self.shape),
-                                          ("ndim", self.ndim), ("max_ndim", self.max_ndim),
-                                          ("min_ndim", self.min_ndim)) if v is not None]
-        if self.axes:
-            parts.append(f"axes={self.axes}")
-        return f"InputSpec({', '.join(parts)})"
-
-    def check(self, layer_name: str, shape: tuple) -> None:
-        """Raises a teaching ValueError when ``shape`` does not fit."""
-        rank = len(shape)
-        problem = None
-        if self.ndim is not None and rank != self.ndim:
-            problem = f"expected ndim={self.ndim}, found ndim={rank}"
-        elif self.min_ndim is not None and rank < self.min_ndim:
-            problem = f"expected min_ndim={self.min_ndim}, found ndim={rank}"
-        elif self.max_ndim is not None and rank > self.max_ndim:
-            problem = f"expected max_ndim={self.max_ndim}, found ndim={rank}"
-        else:
-            for axis, size in self.axes.items():
-                if size is not None and -rank <= axis < rank and shape[axis] not in (size,
-                                                                                    None):
-                    problem = f"expected axis {axis} of the input to have value {size}"
-                    break
-        if problem:
-            raise ValueError(f"Input 0 of layer \"{layer_name}\" is incompatible with the "
-                             f"layer: {problem}. Full shape received: {tuple(shape)}")
-
-
-def _policy(dtype: Any) -> str:
-    if dtype is None:
-        return "float32"
-    if isinstance(dtype, dict):  # Keras 3's serialized DTypePolicy
-        return str(dtype.get("config", {}).get("name", "float32"))
-    return _dtypes.as_dtype(dtype).name
-
-
-def _is_json_value(v: Any) -> bool:
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return True
-    if isinstance(v, (list, tuple)):
-        return all(_is_json_value(x) for x in v)
-    if isinstance(v, dict):
-        return all(isinstance(k, str) and _is_json_value(x) for k, x in v.items())
-    return False
-
-
-class Layer(Module):
+class Layer(WeightTracking, Module):
     """The base class of layers: weights, ``build``, ``call`` and configuration.
 
     A layer is a ``tf.Module``, so ``tf.train.Checkpoint`` tracks its weights (restoring
@@ -272,170 +162,6 @@ class Layer(Module):
     def path(self) -> str:
         """The layer's name (Keras 3 layers are addressed by name)."""
         return self.name
-
-    # -- tracking -------------------------------------------------------------------------
-    def _tracked_values(self) -> Iterator[Any]:
-        for key, value in vars(self).items():
-            if key in self._untracked:
-                continue
-            if isinstance(value, (Layer, Variable)):
-                yield value
-            elif isinstance(value, (list, tuple)):
-                for v in value:
-                    if isinstance(v, (Layer, Variable)):
-                        yield v
-            elif isinstance(value, dict):
-                for v in value.values():
-                    if isinstance(v, (Layer, Variable)):
-                        yield v
-
-    def _sublayers(self) -> list:
-        """Direct sub-layers, in the order they were assigned."""
-        seen, out = set(), []
-        for v in self._tracked_values():
-            if isinstance(v, Layer) and id(v) not in seen and v is not self:
-                seen.add(id(v))
-                out.append(v)
-        return out
-
-    @property
-    def _layers(self) -> list:
-        return self._sublayers()
-
-    def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list:
-        """This layer and every layer inside it, depth first, each once."""
-        out, seen = [], set()
-
-        def visit(layer: "Layer") -> None:
-            if id(layer) in seen:
-                return
-            seen.add(id(layer))
-            out.append(layer)
-            for sub in layer._sublayers():
-                if recursive or layer is self:
-                    visit(sub)
-        visit(self)
-        return out if include_self else out[1:]
-
-    def _direct_variables(self) -> list:
-        seen = {id(v) for v in self._own_weights}
-        out = list(self._own_weights)
-        for v in self._tracked_values():
-            if isinstance(v, Variable) and id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        return out
-
-    @property
-    def weights(self) -> list:
-        """Every weight: this layer's (trainable first), then each sub-layer's.
-
-        Example:
-            >>> import minitf as tf
-            >>> bn = tf.keras.layers.BatchNormalization()
-            >>> bn.build((None, 2))
-            >>> [w.name for w in bn.weights]
-            ['gamma', 'beta', 'moving_mean', 'moving_variance']
-        """
-        own = self._direct_variables()
-        out = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
-        seen = {id(v) for v in out}
-        for layer in self._sublayers():
-            for v in layer.weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    @property
-    def trainable_weights(self) -> list:
-        """The weights training updates (none if the layer is frozen)."""
-        if not self._trainable:
-            return []
-        seen: set = set()
-        out = []
-        for v in self._direct_variables():
-            if v.trainable and id(v) not in seen:
-                seen.add(id(v))
-                out.append(v)
-        for layer in self._sublayers():
-            for v in layer.trainable_weights:
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    out.append(v)
-        return out
-
-    @property
-    def non_trainable_weights(self) -> list:
-        """Every weight not in :attr:`trainable_weights` (e.g. BatchNorm's moving stats)."""
-        trainable = {id(v) for v in self.trainable_weights}
-        return [v for v in self.weights if id(v) not in trainable]
-
-    variables = weights
-    trainable_variables = trainable_weights
-    non_trainable_variables = non_trainable_weights
-
-    def get_weights(self) -> list:
-        """The weights' values as NumPy arrays.
-
-        Example:
-            >>> import minitf as tf
-            >>> d = tf.keras.layers.Dense(1, kernel_initializer="ones")
-            >>> d.build((None, 2))
-            >>> d.get_weights()[0].tolist()
-            [[1.0], [1.0]]
-        """
-        return [v.numpy() for v in self.weights]
-
-    def set_weights(self, weights: list) -> None:
-        """Assigns NumPy arrays to the weights, in :attr:`weights` order.
-
-        Raises:
-            ValueError: naming the weight whose shape differs, or a count mismatch.
-        """
-        params = self.weights
-        if len(params) != len(weights):
-            raise ValueError(
-                f"You called `set_weights(weights)` on layer \"{self.name}\" with a weight "
-                f"list of length {len(weights)}, but the layer was expecting {len(params)} "
-                f"weights.")
-        for v, w in zip(params, weights):
-            w = np.asarray(w)
-            if tuple(v.shape) != w.shape:
-                raise ValueError(
-                    f"Layer {self.name} weight shape {tuple(v.shape)} is not compatible with "
-                    f"provided weight shape {w.shape} (weight '{v.path}').")
-            v.assign(w.astype(v.dtype.as_numpy_dtype, copy=False))
-
-    def count_params(self) -> int:
-        """The number of scalar weights.
-
-        Example:
-            >>> import minitf as tf
-            >>> d = tf.keras.layers.Dense(4)
-            >>> d.build((None, 3))
-            >>> d.count_params()
-            16
-        """
-        return int(sum(int(np.prod(v.shape)) for v in self.weights))
-
-    # Bookkeeping attributes a checkpoint must not use as paths (weights are saved
-    # under the attribute that holds them, "kernel", so deferred restoration finds them).
-    _not_checkpointed = frozenset({"_own_weights", "_regularized", "_losses",
-                                   "_trainable_cache", "_compile_metrics",
-                                   "_loss_tracker", "train_function", "test_function",
-                                   "predict_function"})
-
-    def _checkpoint_children(self) -> dict:
-        children = {k: v for k, v in vars(self).items()
-                    if k not in self._not_checkpointed and k not in self._untracked}
-        held = {id(v) for v in children.values()}
-        for v in self._own_weights:  # a weight kept in no attribute
-            if id(v) not in held:
-                children[f"_weight_{v.name}"] = v
-        if "optimizer" in vars(self) and self.optimizer is not None:
-            children["optimizer"] = self.optimizer
-        return children
 
     # -- weights --------------------------------------------------------------------------
     def add_weight(self, shape: Any = None, initializer: Any = None, dtype: Any = None,
@@ -643,54 +369,3 @@ class Layer(Module):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
-
-
-
-def _to_tensors(x: Any) -> Any:
-    """NumPy arrays and nested lists of numbers become tensors (floats as float32)."""
-    if isinstance(x, (Tensor, Variable)):
-        return x
-    if isinstance(x, np.ndarray):
-        if x.dtype == np.float64:
-            x = x.astype(np.float32)
-        return convert_to_tensor(x)
-    if isinstance(x, dict):
-        return {k: _to_tensors(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        if x and all(isinstance(v, (int, float)) for v in nest.flatten(list(x))) and not any(
-                isinstance(v, (Tensor, Variable, np.ndarray)) for v in x):
-            return convert_to_tensor(np.asarray(x, np.float32))
-        return type(x)(_to_tensors(v) for v in x)
-    return x
-
-
-def _is_shape(x: Any) -> bool:
-    return isinstance(x, tuple) and all(d is None or isinstance(d, (int, np.integer))
-                                        for d in x)
-
-
-def map_shapes(fn: Any, shapes: Any) -> Any:
-    """Applies ``fn`` to each shape tuple in a structure (a shape is a leaf, not a list)."""
-    if _is_shape(shapes):
-        return fn(shapes)
-    if isinstance(shapes, dict):
-        return {k: map_shapes(fn, v) for k, v in shapes.items()}
-    return [map_shapes(fn, s) for s in shapes]
-
-
-def _shape_structure(shape: Any) -> Any:
-    """JSON lists back to shape tuples: [None, 3] -> (None, 3); [[..], [..]] -> list."""
-    if isinstance(shape, (list, tuple)) and shape and all(
-            isinstance(s, (list, tuple)) for s in shape):
-        return [tuple(s) for s in shape]
-    if isinstance(shape, dict):
-        return {k: _shape_structure(v) for k, v in shape.items()}
-    return tuple(shape)
-
-
-def _jsonable_shapes(shapes: Any) -> Any:
-    if isinstance(shapes, tuple):
-        return [None if d is None else int(d) for d in shapes]
-    if isinstance(shapes, dict):
-        return {k: _jsonable_shapes(v) for k, v in shapes.items()}
-    return [_jsonable_shapes(s) for s in shapes]

@@ -21,6 +21,7 @@ from minitf.keras import activations, initializers
 from minitf.keras.layer import InputSpec, Layer
 from minitf.keras.serialization import keras_class
 from minitf.ops import conv as _conv
+from minitf.ops import pooling as _pooling
 from minitf.ops import elementwise as ew
 from minitf.ops.reduction import reduce_max, reduce_mean
 from minitf.tensor import Tensor
@@ -170,7 +171,7 @@ class MaxPooling2D(_Pooling2D):
                [13., 15.]], dtype=float32)
     """
 
-    _op = staticmethod(_conv.max_pool2d)
+    _op = staticmethod(_pooling.max_pool2d)
 
 
 @keras_class
@@ -185,7 +186,7 @@ class AveragePooling2D(_Pooling2D):
                [10.5, 12.5]], dtype=float32)
     """
 
-    _op = staticmethod(_conv.avg_pool2d)
+    _op = staticmethod(_pooling.avg_pool2d)
 
 
 class _GlobalPooling2D(Layer):
