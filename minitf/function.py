@@ -191,14 +191,16 @@ class Function:
         self._reduce_retracing = bool(reduce_retracing)
         self._jit_compile = jit_compile
         self._autograph = autograph
-        self._name = name or getattr(python_function, "__name__", "function")
+        self._name = name or getattr(python_function, "__name__",
+                                     type(python_function).__name__)
         self._signature = inspect.signature(python_function)
         self._cache: dict = {}       # full trace key -> ConcreteFunction
         self._by_key: dict = {}      # ((dtype, shape), ...) of positional tensors -> trace
         self._tracing_count = 0
         self._converted: Any = None
         self._bound: Any = weakref.WeakKeyDictionary()
-        functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
+        if isinstance(python_function, (types.FunctionType, types.MethodType)):
+            functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
 
     # -- descriptor: methods bind per instance -----------------------------------------
     def __get__(self, instance: Any, owner: Any = None) -> Any:

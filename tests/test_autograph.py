@@ -385,3 +385,18 @@ def test_nested_functions_comprehensions_and_globals_keep_python_meaning():
 
     assert float(f(tf.constant(-5.0))) == 7.0 and float(f(tf.constant(5.0))) == 7.0
     assert calls == [1]
+
+
+def test_set_loop_options_relaxes_a_loop_variable_shape():
+    @tf.function
+    def grow(n):
+        s = tf.zeros([0])
+        for _ in tf.range(n):
+            tf.autograph.experimental.set_loop_options(
+                shape_invariants=[(s, tf.TensorShape([None]))])
+            s = tf.concat([s, [1.0]], 0)
+        return s
+
+    np.testing.assert_array_equal(grow(tf.constant(3)), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(grow(tf.constant(0)), np.zeros(0))
+    assert grow.experimental_get_tracing_count() == 1

@@ -35,7 +35,7 @@ from minitf.autograph import operators
 from minitf.autograph.transformer import ConversionError, convert_function_ast
 
 __all__ = ["to_graph", "to_code", "to_graph_function", "convert_callee", "note_for",
-           "check_defined", "operators"]
+           "check_defined", "operators", "experimental"]
 
 logger = logging.getLogger("minitf")
 
@@ -114,6 +114,10 @@ def to_graph_function(fn: Callable[..., Any]) -> Callable[..., Any]:
         conv = to_graph_function(fn.__func__)
         return fn if conv is fn.__func__ else types.MethodType(conv, fn.__self__)
     if not isinstance(fn, types.FunctionType):
+        call = getattr(type(fn), "__call__", None)
+        if isinstance(call, types.FunctionType):  # a callable object: convert its __call__
+            conv = to_graph_function(call)
+            return fn if conv is call else types.MethodType(conv, fn)
         return fn
     got = _converted.get(fn)
     if got is not None:
@@ -150,15 +154,15 @@ def convert_callee(f: Any) -> Any:
 
 
 def note_for(fn: Callable[..., Any]) -> str:
-    """An explanation to add to errors when ``fn`` could not be converted ("" if it was)."""
+    """An explanation to add to errors when ``fn`` was not converted ("" if it was)."""
     base = getattr(fn, "__func__", fn)
     if getattr(base, "__minitf_autograph_source__", None) is not None:
         return ""
+    if not isinstance(base, types.FunctionType):
+        base = getattr(type(base), "__call__", base)
     reason = _failures.get(base) if isinstance(base, types.FunctionType) else None
-    name = getattr(base, "__name__", "the function")
-    if reason is None:
-        return (f" (AutoGraph did not convert `{name}`: pass autograph=True to tf.function, "
-                f"or use tf.cond / tf.while_loop.)")
+    name = getattr(base, "__name__", type(base).__name__)
+    reason = reason or "it is not a Python function whose source AutoGraph can read"
     return (f" (AutoGraph could not convert `{name}` because {reason}; use tf.cond / "
             f"tf.while_loop, or define it with `def` in a file.)")
 
@@ -168,6 +172,12 @@ def check_defined(value: Any, where: str) -> None:
     for leaf in nest.flatten(value):
         if isinstance(leaf, operators.Undefined):
             raise leaf.error()
+
+
+class experimental:  # noqa: N801 - TF's namespace name
+    """``tf.autograph.experimental``: loop options."""
+
+    set_loop_options = staticmethod(operators.set_loop_options)
 
 
 def to_graph(fn: Callable[..., Any], recursive: bool = True, experimental_optional_features:

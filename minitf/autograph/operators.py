@@ -397,6 +397,8 @@ def _staged_loop(get_state: Callable[[], tuple], set_state: Callable[[tuple], No
         return test(list(values[:k]))
 
     def body_fn(*values: Any) -> list:
+        if _LOOP_OPTIONS and _LOOP_OPTIONS[-1] is options:
+            options["placeholders"] = values  # set_loop_options names these tensors
         restore(values[k:])
         new_extra = step(list(values[:k]))
         new = get_state()
@@ -413,8 +415,25 @@ def _staged_loop(get_state: Callable[[], tuple], set_state: Callable[[tuple], No
                     f"'{names[i]}' lost its value inside the loop on line {lineno}.")
         return list(new_extra) + [new[i] for i in loop_pos]
 
-    outs = staged_while(cond_fn, body_fn, list(extra_init) + [init[i] for i in loop_pos],
-                        names=list(extra_names) + [names[i] for i in loop_pos])
+    loop_init = list(extra_init) + [init[i] for i in loop_pos]
+    loop_names = list(extra_names) + [names[i] for i in loop_pos]
+    options: dict = {}
+    _LOOP_OPTIONS.append(options)
+    try:
+        try:
+            outs = staged_while(cond_fn, body_fn, loop_init, names=loop_names)
+        except ValueError:
+            # The body asked for relaxed shapes (set_loop_options): trace it again with them.
+            wanted = options.get("shape_invariants")
+            if not wanted:
+                raise
+            placeholders = options["placeholders"]
+            invariants = [wanted.get(id(p), tf_shape_of(v))
+                          for p, v in zip(placeholders, loop_init)]
+            outs = staged_while(cond_fn, body_fn, loop_init, shape_invariants=invariants,
+                                names=loop_names)
+    finally:
+        _LOOP_OPTIONS.pop()
     final = list(init)
     for i, v in zip(loop_pos, outs[k:]):
         final[i] = v
@@ -422,6 +441,47 @@ def _staged_loop(get_state: Callable[[], tuple], set_state: Callable[[tuple], No
         final[i] = Undefined(names[i], f"it is only assigned inside the loop on line {lineno}, "
                                        f"whose condition is a tensor")
     set_state(tuple(final))
+
+
+# The options of the staged loops being traced, innermost last (set_loop_options).
+_LOOP_OPTIONS: list = []
+
+
+def tf_shape_of(value: Any) -> Any:
+    """The static shape of a loop variable's initial value (for shape invariants)."""
+    t = value if isinstance(value, Tensor) else convert_to_tensor(value)
+    from minitf.core.spec import TensorShape
+    return TensorShape(tuple(t._shape))
+
+
+def set_loop_options(parallel_iterations: Any = None, swap_memory: Any = None,
+                     maximum_iterations: Any = None, shape_invariants: Any = None) -> None:
+    """Options for the enclosing loop (``tf.autograph.experimental.set_loop_options``).
+
+    Call it first thing in the body of a loop over tensors. ``shape_invariants`` is a
+    list of ``(variable, shape)`` pairs: the loop variable may change to any shape that
+    fits ``shape`` (None for sizes that change). In a loop that runs in Python it does
+    nothing. ``parallel_iterations`` and ``swap_memory`` are accepted and ignored; so is
+    ``maximum_iterations`` (write the bound into the loop's condition instead).
+
+    Example:
+        >>> import minitf as tf
+        >>> @tf.function
+        ... def grow(n):
+        ...     s = tf.zeros([0])
+        ...     for i in tf.range(n):
+        ...         tf.autograph.experimental.set_loop_options(
+        ...             shape_invariants=[(s, tf.TensorShape([None]))])
+        ...         s = tf.concat([s, [1.0]], 0)
+        ...     return s
+        >>> grow(tf.constant(3)).numpy()  # doctest: +SKIP
+        array([1., 1., 1.], dtype=float32)
+    """
+    if not _LOOP_OPTIONS or not shape_invariants:
+        return
+    from minitf.core.spec import TensorShape
+    _LOOP_OPTIONS[-1]["shape_invariants"] = {
+        id(v): TensorShape(shape) for v, shape in shape_invariants}
 
 
 # ---------------------------------------------------------------------------------------

@@ -461,8 +461,10 @@ def staged_while(cond: Callable[..., Any], body: Callable[..., Any], loop_vars: 
             raise ValueError(
                 f"{label(i)} has shape {shape_str(s.shape.as_tuple())} before the loop, but "
                 f"shape {shape_str(tuple(x._shape))} after one iteration. To allow the shape "
-                f"to vary across iterations, pass shape_invariants to tf.while_loop with "
-                f"None for the sizes that change.")
+                f"to vary across iterations, give tf.while_loop shape_invariants with None "
+                f"for the sizes that change — or, in a Python loop, start its body with "
+                f"tf.autograph.experimental.set_loop_options(shape_invariants=[(var, "
+                f"tf.TensorShape([None, ...]))]).")
     with bb.tracing():
         extra = [bb.read_variable(v) for v in carried]
     body_graph = simplify(bb.build(new + extra, include_assigned=False))
