@@ -14,15 +14,33 @@ __all__ = ["clear_session", "floatx", "epsilon", "image_data_format"]
 
 
 def floatx() -> str:
-    """The default float dtype of weights and computation (``"float32"``)."""
+    """The default float dtype of weights and computation (``"float32"``).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.backend.floatx()
+        'float32'
+    """
     return "float32"
 
 
 def epsilon() -> float:
-    """The fuzz factor used by losses and optimizers (``1e-7``)."""
+    """The fuzz factor used by losses and optimizers (``1e-7``).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.backend.epsilon()
+        1e-07
+    """
     return 1e-7
 
 
 def image_data_format() -> str:
-    """Images are ``(batch, height, width, channels)`` in minitf."""
+    """Images are ``(batch, height, width, channels)`` in minitf.
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.keras.backend.image_data_format()
+        'channels_last'
+    """
     return "channels_last"

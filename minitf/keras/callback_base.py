@@ -77,6 +77,12 @@ class CallbackList:
 
     ``needs_batch_logs`` says whether any callback looks at per-batch logs, so the
     training loop can skip turning tensors into floats on every step when none do.
+
+    Example:
+        >>> from minitf.keras.callback_base import CallbackList, History
+        >>> cbs = CallbackList([], add_history=True, epochs=1)
+        >>> [type(c).__name__ for c in cbs], cbs.needs_batch_logs
+        (['History'], False)
     """
 
     def __init__(self, callbacks: Optional[list] = None, add_history: bool = False,
@@ -140,7 +146,16 @@ class History(Callback):
 
 
 class ProgbarLogger(Callback):
-    """Prints Keras's progress bar (``verbose=1``) or one line per epoch (``verbose=2``)."""
+    """Prints Keras's progress bar (``verbose=1``) or one line per epoch (``verbose=2``).
+
+    Example:
+        >>> from minitf.keras.callback_base import ProgbarLogger
+        >>> bar = ProgbarLogger()
+        >>> bar.set_params({"verbose": 2, "epochs": 1, "steps": 1})
+        >>> bar.on_epoch_begin(0)
+        >>> bar.on_epoch_end(0, {"loss": 0.5})  # doctest: +ELLIPSIS
+        1/1 - 0s - ...s/step - loss: 0.5000
+    """
 
     def __init__(self) -> None:
         super().__init__()

@@ -66,6 +66,13 @@ class CompileMetrics:
 
     For a model with several outputs, each metric is made once per output and named
     ``<output>_<metric>``.
+
+    Example:
+        >>> import minitf as tf
+        >>> m = CompileMetrics(["mae"])
+        >>> m.update_state(tf.constant([[1.0]]), tf.constant([[3.0]]))
+        >>> {k: float(v) for k, v in m.result().items()}
+        {'mae': 2.0}
     """
 
     def __init__(self, metrics: Any, output_names: Optional[list] = None) -> None:
@@ -138,6 +145,12 @@ class CompileLoss:
         loss: a loss (name, function or Loss), or a list/dict of them per output.
         loss_weights: optional scalar weights per output.
         output_names: the model's output names (for dict losses).
+
+    Example:
+        >>> import minitf as tf
+        >>> loss = CompileLoss("mse")
+        >>> float(loss(tf.constant([[1.0]]), tf.constant([[3.0]])))
+        4.0
     """
 
     def __init__(self, loss: Any, loss_weights: Any = None,

@@ -68,7 +68,14 @@ def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> 
 
 
 def is_array_like(x: Any) -> bool:
-    """True for arrays, tensors, numbers and (nested) lists/dicts of them."""
+    """True for arrays, tensors, numbers and (nested) lists/dicts of them.
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.keras.data_adapter import is_array_like
+        >>> is_array_like([np.zeros(3), 1.0]), is_array_like(iter([]))
+        (True, False)
+    """
     if isinstance(x, (np.ndarray, Tensor, Variable, int, float, np.number)):
         return True
     if isinstance(x, (list, tuple)):
@@ -134,6 +141,12 @@ class ArrayBatches:
             dimensions.
         batch_size: samples per batch (the last batch may be smaller).
         shuffle: permute the samples at the start of each epoch.
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.keras.data_adapter import ArrayBatches
+        >>> ArrayBatches(np.zeros((10, 2)), batch_size=4).num_batches
+        3
     """
 
     def __init__(self, x: Any, y: Any = None, sample_weight: Any = None, batch_size: int = 32,
@@ -173,6 +186,13 @@ class IterableBatches:
 
     ``num_batches`` is None until one full pass has been seen (the progress bar then
     shows ``Unknown``), as in Keras.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.keras.data_adapter import IterableBatches
+        >>> ds = tf.data.Dataset.range(6).batch(4)
+        >>> [tuple(b[0].shape) for b in IterableBatches(ds).epoch()]
+        [(4,), (2,)]
     """
 
     def __init__(self, data: Any) -> None:
@@ -234,6 +254,12 @@ def make_batches(x: Any, y: Any = None, sample_weight: Any = None,
     Raises:
         ValueError: when a dataset comes with ``y`` or ``batch_size`` (a dataset already
             yields ``(x, y)`` batches).
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.keras.data_adapter import make_batches
+        >>> type(make_batches(np.zeros((5, 1)), np.zeros(5))).__name__
+        'ArrayBatches'
     """
     if is_array_like(x):
         source: Any = ArrayBatches(x, y, sample_weight, batch_size or 32, shuffle)

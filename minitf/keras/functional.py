@@ -159,6 +159,14 @@ class Node:
         outputs: the output structure of KerasTensors.
         input_tensors: the KerasTensors among the arguments, flattened.
         output_tensors: the outputs, flattened.
+
+    Example:
+        >>> import minitf as tf
+        >>> x = tf.keras.Input((2,))
+        >>> y = tf.keras.layers.Dense(3)(x)
+        >>> node = y._keras_history[0]._inbound_nodes[0]
+        >>> len(node.input_tensors), node.output_tensors[0] is y
+        (1, True)
     """
 
     def __init__(self, layer: Layer, args: tuple, kwargs: dict, outputs: Any) -> None:
@@ -184,7 +192,14 @@ class Node:
 
 
 def any_symbolic(args: tuple, kwargs: dict) -> bool:
-    """True if a KerasTensor is anywhere in the call's arguments."""
+    """True if a KerasTensor is anywhere in the call's arguments.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.keras.functional import any_symbolic
+        >>> any_symbolic(([tf.keras.Input((1,))],), {}), any_symbolic((1.0,), {})
+        (True, False)
+    """
     for a in args:
         if isinstance(a, KerasTensor):
             return True
@@ -195,7 +210,14 @@ def any_symbolic(args: tuple, kwargs: dict) -> bool:
 
 
 def symbolic_call(layer: Layer, args: tuple, kwargs: dict) -> Any:
-    """Records ``layer(*args, **kwargs)`` on KerasTensors and returns output KerasTensors."""
+    """Records ``layer(*args, **kwargs)`` on KerasTensors and returns output KerasTensors.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.keras.functional import symbolic_call
+        >>> symbolic_call(tf.keras.layers.Dense(4), (tf.keras.Input((3,)),), {}).shape
+        (None, 4)
+    """
     flat_in = [t for t in nest.flatten((list(args), kwargs)) if isinstance(t, KerasTensor)]
     unknown_batch = any(t.shape and t.shape[0] is None for t in flat_in)
     if not layer.built:
@@ -304,6 +326,14 @@ def nodes_between(inputs: list, outputs: list) -> list:
 
     Raises:
         ValueError: when an output depends on a KerasTensor that is not an input.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.keras.functional import nodes_between
+        >>> x = tf.keras.Input((2,))
+        >>> y = tf.keras.layers.Dense(1)(x)
+        >>> [type(n.layer).__name__ for n in nodes_between([x], [y])]
+        ['InputLayer', 'Dense']
     """
     input_ids = {id(t) for t in inputs}
     order: list = []
@@ -341,7 +371,17 @@ def nodes_between(inputs: list, outputs: list) -> list:
 
 
 def run_nodes(nodes: list, inputs: list, values: list) -> dict:
-    """Evaluates recorded nodes on real tensors; returns ``{id(KerasTensor): value}``."""
+    """Evaluates recorded nodes on real tensors; returns ``{id(KerasTensor): value}``.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.keras.functional import nodes_between, run_nodes
+        >>> x = tf.keras.Input((2,))
+        >>> y = tf.keras.layers.Dense(1, kernel_initializer="ones")(x)
+        >>> env = run_nodes(nodes_between([x], [y]), [x], [tf.ones([1, 2])])
+        >>> env[id(y)].numpy()
+        array([[2.]], dtype=float32)
+    """
     env = {id(t): v for t, v in zip(inputs, values)}
 
     def lookup(x: Any) -> Any:

@@ -159,7 +159,13 @@ def _is_shape(x: Any) -> bool:
 
 
 def map_shapes(fn: Any, shapes: Any) -> Any:
-    """Applies ``fn`` to each shape tuple in a structure (a shape is a leaf, not a list)."""
+    """Applies ``fn`` to each shape tuple in a structure (a shape is a leaf, not a list).
+
+    Example:
+        >>> from minitf.keras.layer_utils import map_shapes
+        >>> map_shapes(len, [(None, 3), (2, 2, 2)])
+        [2, 3]
+    """
     if _is_shape(shapes):
         return fn(shapes)
     if isinstance(shapes, dict):

@@ -42,7 +42,13 @@ def _class_weight_to_sample_weight(y: Any, class_weight: dict) -> np.ndarray:
 
 
 class Loops:
-    """``fit``/``evaluate``/``predict`` (mixed into :class:`Model`)."""
+    """``fit``/``evaluate``/``predict`` (mixed into :class:`Model`).
+
+    Example:
+        >>> import minitf as tf
+        >>> issubclass(tf.keras.Model, Loops)
+        True
+    """
 
     def fit(self, x: Any = None, y: Any = None, batch_size: Optional[int] = None,
             epochs: int = 1, verbose: Any = "auto", callbacks: Optional[list] = None,

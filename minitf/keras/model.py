@@ -267,7 +267,14 @@ class Model(Trainer, Loops, Layer):
 
 @keras_class
 class Functional(Model):
-    """The class of ``keras.Model(inputs, outputs)`` models (Keras 3's name)."""
+    """The class of ``keras.Model(inputs, outputs)`` models (Keras 3's name).
+
+    Example:
+        >>> import minitf as tf
+        >>> x = tf.keras.Input((2,))
+        >>> type(tf.keras.Model(x, tf.keras.layers.Dense(1)(x))).__name__
+        'Functional'
+    """
 
 
 def _cast_like(value: Any, kt: _f.KerasTensor) -> Any:

@@ -22,7 +22,13 @@ __all__ = ["Regularizer", "L1", "L2", "L1L2", "get", "l1", "l2", "l1_l2"]
 
 
 class Regularizer:
-    """Base class: ``__call__(weight) -> scalar penalty``."""
+    """Base class: ``__call__(weight) -> scalar penalty``.
+
+    Example:
+        >>> import minitf as tf
+        >>> isinstance(tf.keras.regularizers.L2(), tf.keras.regularizers.Regularizer)
+        True
+    """
 
     def __call__(self, x: Any) -> Tensor:
         raise NotImplementedError

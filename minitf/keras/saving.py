@@ -62,7 +62,15 @@ def _kt_ref(t: _f.KerasTensor) -> dict:
 
 
 def functional_config(model: Any) -> dict:
-    """Keras 3's config of a functional model: layers with their inbound nodes."""
+    """Keras 3's config of a functional model: layers with their inbound nodes.
+
+    Example:
+        >>> import minitf as tf
+        >>> x = tf.keras.Input((2,), name="x")
+        >>> model = tf.keras.Model(x, tf.keras.layers.Dense(1, name="out")(x))
+        >>> functional_config(model)["output_layers"]
+        [['out', 0, 0]]
+    """
     node_ids = {id(n) for n in model._functional_nodes}
     layers = []
     for layer in model._graph_layers:
@@ -92,7 +100,16 @@ def functional_config(model: Any) -> dict:
 
 def functional_from_config(cls: type, config: dict, custom_objects: Optional[dict] = None
                            ) -> Any:
-    """Rebuilds a functional model: re-creates each layer, then replays its calls."""
+    """Rebuilds a functional model: re-creates each layer, then replays its calls.
+
+    Example:
+        >>> import minitf as tf
+        >>> x = tf.keras.Input((2,))
+        >>> model = tf.keras.Model(x, tf.keras.layers.Dense(1)(x))
+        >>> clone = functional_from_config(tf.keras.Model, functional_config(model))
+        >>> clone(tf.ones([1, 2])).shape
+        TensorShape([1, 1])
+    """
     layers, pending = {}, []
     for entry in config["layers"]:
         if entry["class_name"] == "InputLayer":
@@ -190,7 +207,14 @@ def _ensure_built(model: Any) -> None:
 
 
 def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
-    """Writes the model's weights (``.weights.h5`` or ``.weights.npz``; npz content)."""
+    """Writes the model's weights (``.weights.h5`` or ``.weights.npz``; npz content).
+
+    Example:
+        >>> import os, tempfile
+        >>> import minitf as tf
+        >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> save_weights(model, os.path.join(tempfile.mkdtemp(), "m.weights.h5"))
+    """
     filepath = os.fspath(filepath)
     if not filepath.endswith((".weights.h5", ".weights.npz")):
         raise ValueError(f"The filename must end in `.weights.h5`. Received: "
@@ -202,7 +226,16 @@ def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
 
 
 def load_weights(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
-    """Loads weights from :func:`save_weights`'s file or from a ``.keras`` file."""
+    """Loads weights from :func:`save_weights`'s file or from a ``.keras`` file.
+
+    Example:
+        >>> import os, tempfile
+        >>> import minitf as tf
+        >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.weights.h5")
+        >>> save_weights(model, path)
+        >>> load_weights(model, path)
+    """
     filepath = os.fspath(filepath)
     _ensure_built(model)
     if filepath.endswith(".keras"):
@@ -243,6 +276,15 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
 
     Raises:
         ValueError: for ``.h5`` paths or other extensions.
+
+    Example:
+        >>> import os, tempfile
+        >>> import minitf as tf
+        >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> directory = os.path.join(tempfile.mkdtemp(), "my_model")
+        >>> save_model(model, directory)
+        >>> sorted(os.listdir(directory))
+        ['config.json', 'metadata.json', 'model.weights.npz']
     """
     filepath = os.fspath(filepath)
     if filepath.endswith((".h5", ".hdf5")):
@@ -279,6 +321,15 @@ def load_model(filepath: Any, custom_objects: Optional[dict] = None, compile: bo
         NotFoundError: if the path does not exist.
         DataLossError: if a file is damaged.
         ValueError: naming an unknown class (pass it in ``custom_objects``).
+
+    Example:
+        >>> import os, tempfile
+        >>> import minitf as tf
+        >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> path = os.path.join(tempfile.mkdtemp(), "m.keras")
+        >>> model.save(path)
+        >>> type(load_model(path)).__name__
+        'Sequential'
     """
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):

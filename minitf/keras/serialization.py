@@ -40,7 +40,16 @@ _FUNCTION_MODULES: dict[str, Callable[[], Any]] = {}
 
 
 def keras_class(cls: Any) -> Any:
-    """Registers one of minitf's own Keras classes under its class name (decorator)."""
+    """Registers one of minitf's own Keras classes under its class name (decorator).
+
+    Example:
+        >>> from minitf.keras.serialization import get_registered_object
+        >>> @keras_class
+        ... class DocDemoLayer:
+        ...     pass
+        >>> get_registered_object("DocDemoLayer") is DocDemoLayer
+        True
+    """
     _REGISTRY.setdefault(cls.__name__, cls)
     return cls
 

@@ -25,7 +25,12 @@ __all__ = ["print_summary", "column_widths"]
 
 
 def column_widths(line_length: int, positions: list) -> list:
-    """Each column's width including its one-space padding on both sides."""
+    """Each column's width including its one-space padding on both sides.
+
+    Example:
+        >>> column_widths(76, [0.3, 0.56, 0.74, 1.0])
+        [21, 19, 12, 19]
+    """
     widths, current = [], 0
     for pos in positions:
         w = int(pos * line_length) - current
@@ -112,7 +117,16 @@ def _connections(layer: Any, nodes: list) -> str:
 def print_summary(model: Any, line_length: Optional[int] = None,
                   positions: Optional[list] = None, print_fn: Optional[Callable] = None,
                   expand_nested: bool = False, show_trainable: bool = False) -> None:
-    """Prints ``model``'s summary table (see the module docstring for the layout)."""
+    """Prints ``model``'s summary table (see the module docstring for the layout).
+
+    Example:
+        >>> import minitf as tf
+        >>> lines = []
+        >>> model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> print_summary(model, print_fn=lines.append)
+        >>> lines[0].splitlines()[-1]
+        ' Non-trainable params: 0 (0.00 B)'
+    """
     sequential_like = _is_sequential_like(model)
     if sequential_like:
         default, positions = 88, positions or [0.45, 0.80, 1.0]

@@ -24,7 +24,13 @@ __all__ = ["WeightTracking"]
 
 
 class WeightTracking:
-    """The weight- and sub-layer-tracking half of ``Layer`` (a mixin)."""
+    """The weight- and sub-layer-tracking half of ``Layer`` (a mixin).
+
+    Example:
+        >>> import minitf as tf
+        >>> issubclass(tf.keras.layers.Layer, WeightTracking)
+        True
+    """
 
     # -- tracking -------------------------------------------------------------------------
     def _tracked_values(self) -> Iterator[Any]:

@@ -40,7 +40,12 @@ __all__ = ["Trainer"]
 
 
 def as_step_function(fn: Callable, run_eagerly: bool) -> Callable:
-    """``tf.function(fn)`` unless eager execution is asked for (or unavailable)."""
+    """``tf.function(fn)`` unless eager execution is asked for (or unavailable).
+
+    Example:
+        >>> type(as_step_function(lambda x: x, run_eagerly=True)).__name__
+        'function'
+    """
     import minitf
     if run_eagerly or not hasattr(minitf, "function"):
         return fn
@@ -48,7 +53,13 @@ def as_step_function(fn: Callable, run_eagerly: bool) -> Callable:
 
 
 def to_python(logs: dict) -> dict:
-    """Tensors to Python floats (what History and callbacks see)."""
+    """Tensors to Python floats (what History and callbacks see).
+
+    Example:
+        >>> import minitf as tf
+        >>> to_python({"loss": tf.constant(0.5)})
+        {'loss': 0.5}
+    """
     out = {}
     for k, v in logs.items():
         arr = np.asarray(v)
@@ -57,7 +68,13 @@ def to_python(logs: dict) -> dict:
 
 
 class Trainer:
-    """The training half of ``keras.Model`` (mixed into :class:`Model`)."""
+    """The training half of ``keras.Model`` (mixed into :class:`Model`).
+
+    Example:
+        >>> import minitf as tf
+        >>> issubclass(tf.keras.Model, Trainer)
+        True
+    """
 
     def _init_trainer(self) -> None:
         self.compiled = False

@@ -291,7 +291,13 @@ class Optimizer:
 
 
 def sum_list(values: list) -> Any:
-    """``values[0] + values[1] + ...`` (at least one value)."""
+    """``values[0] + values[1] + ...`` (at least one value).
+
+    Example:
+        >>> import minitf as tf
+        >>> float(sum_list([tf.constant(1.0), tf.constant(2.0)]))
+        3.0
+    """
     total = values[0]
     for v in values[1:]:
         total = ew.add(total, v)
