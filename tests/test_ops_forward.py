@@ -20,7 +20,7 @@ from tests.strategies import arrays, dtypes, shape_tuples
 
 # TF computes 0/0, log(0) and overflow silently (nan, inf); NumPy warns. minitf silences
 # its own warnings at import, but pytest resets warning filters for each test.
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.tensors, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 
 def _tolerance(dtype: tf.DType, spec: OpSpec) -> tuple[float, float]:

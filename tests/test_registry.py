@@ -26,7 +26,7 @@ from minitf.core.spec import TensorSpec
 from tests.op_specs import OP_SPECS, OpSpec
 from tests.test_ops_forward import draw_inputs
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.tensors, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 
 @pytest.mark.parametrize("name", sorted(PRIMITIVES))
