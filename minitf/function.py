@@ -41,16 +41,24 @@ import types
 import weakref
 from typing import Any, Callable, Optional, Sequence
 
-import numpy as np
-
 from minitf import config, nest
-from minitf.concrete_function import ConcreteFunction, VariableSpec
+from minitf.concrete_function import ConcreteFunction
 from minitf.core.interpreters import EAGER, _context, _state
 from minitf.core.passes import simplify
-from minitf.core.spec import TensorShape, TensorSpec
+from minitf.core.spec import TensorSpec
 from minitf.core.tracing import GraphBuilder, current_builder
 from minitf.tensor import Tensor, convert_to_tensor
-from minitf.variables import Variable
+from minitf.trace_type import (
+    SpecPlaceholder,
+    flat_leaves,
+    generalize,
+    is_supertype,
+    signature_type,
+    trace_argument,
+    trace_type,
+    type_value,
+    unknown_dims,
+)
 
 __all__ = ["function", "Function"]
 
@@ -61,109 +69,6 @@ _VARIABLE_ERROR = (
 _MAX_FAST_ENTRIES = 256
 
 
-# ---------------------------------------------------------------------------------------
-# Trace types: a hashable description of one argument (what the cache is keyed on).
-# ---------------------------------------------------------------------------------------
-def trace_type(value: Any) -> Any:
-    """The hashable trace type of one argument (see the module docstring).
-
-    Example:
-        >>> import minitf as tf
-        >>> trace_type([tf.constant([1.0]), 2])
-        ('list', (('T', tf.float32, (1,)), ('P', 2)))
-    """
-    if isinstance(value, Tensor):
-        return ("T", value._dtype, tuple(value._shape))
-    if isinstance(value, Variable):
-        value = getattr(value, "_parent", value)
-        return ("V", value._dtype, tuple(value._shape), value.trainable)
-    if isinstance(value, (np.ndarray, np.generic)):
-        t = convert_to_tensor(value)
-        return ("T", t._dtype, tuple(t._shape))
-    if isinstance(value, dict):
-        keys = sorted(value, key=repr)
-        return ("dict", tuple((k, trace_type(value[k])) for k in keys))
-    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
-        return ("namedtuple", type(value), tuple(trace_type(v) for v in value))
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, tuple(trace_type(v) for v in value))
-    if value is None or isinstance(value, (bool, int, float, str, bytes)):
-        return ("P", value)
-    try:
-        hash(value)
-    except TypeError:
-        return ("I", id(value), value)
-    return ("O", value)
-
-
-def _supertype(general: Any, specific: Any) -> bool:
-    """Whether a trace for ``general`` can run a call of type ``specific``."""
-    if general == specific:
-        return True
-    if general[0] == "T" and specific[0] == "T":
-        return general[1] is specific[1] and TensorShape(general[2]).is_compatible_with(
-            specific[2]) and len(general[2]) == len(specific[2]) and all(
-            g is None or g == s for g, s in zip(general[2], specific[2]))
-    if general[0] != specific[0] or len(general) != len(specific):
-        return False
-    if general[0] in ("list", "tuple", "dict", "namedtuple"):
-        gs, ss = general[-1], specific[-1]
-        if general[0] == "namedtuple" and general[1] is not specific[1]:
-            return False
-        if len(gs) != len(ss):
-            return False
-        if general[0] == "dict":
-            return all(gk == sk and _supertype(g, s) for (gk, g), (sk, s) in zip(gs, ss))
-        return all(_supertype(g, s) for g, s in zip(gs, ss))
-    return False
-
-
-def _generalize(a: Any, b: Any) -> Optional[Any]:
-    """The most specific type covering both (None dims where sizes differ), if any."""
-    if a == b:
-        return a
-    if a[0] == "T" and b[0] == "T":
-        # Different ranks would need unknown-rank tensors, which minitf's shape rules do
-        # not model: such calls keep their own exact trace.
-        if a[1] is not b[1] or len(a[2]) != len(b[2]):
-            return None
-        return ("T", a[1], tuple(x if x == y else None for x, y in zip(a[2], b[2])))
-    if a[0] != b[0] or a[0] not in ("list", "tuple", "dict", "namedtuple") \
-            or len(a[-1]) != len(b[-1]):
-        return None
-    if a[0] == "namedtuple" and a[1] is not b[1]:
-        return None
-    if a[0] == "dict":
-        if [k for k, _ in a[1]] != [k for k, _ in b[1]]:
-            return None
-        items = [(k, _generalize(x, y)) for (k, x), (_, y) in zip(a[1], b[1])]
-        return None if any(v is None for _, v in items) else ("dict", tuple(items))
-    items = [_generalize(x, y) for x, y in zip(a[-1], b[-1])]
-    if any(v is None for v in items):
-        return None
-    return a[:-1] + (tuple(items),)
-
-
-def _type_value(t: Any) -> Any:
-    """What the signature shows for a trace type (TensorSpec, VariableSpec, value)."""
-    kind = t[0]
-    if kind == "T":
-        return TensorSpec(t[2], t[1])
-    if kind == "V":
-        return VariableSpec(t[2], t[1], t[3])
-    if kind == "dict":
-        return {k: _type_value(v) for k, v in t[1]}
-    if kind == "namedtuple":
-        return t[1](*[_type_value(v) for v in t[2]])
-    if kind in ("list", "tuple"):
-        items = [_type_value(v) for v in t[1]]
-        return items if kind == "list" else tuple(items)
-    return t[1] if kind in ("P", "O") else t[2]
-
-
-# ---------------------------------------------------------------------------------------
-# Function
-# ---------------------------------------------------------------------------------------
 class Function:
     """A Python function traced into graphs, one per input signature (``tf.function``).
 
@@ -253,7 +158,7 @@ class Function:
         cf = self._lookup(key)
         if cf is None:
             cf = self._trace_new(params, key)
-        flat = _flat_leaves(params, [t for _, _, t, _ in cf._key_params])
+        flat = flat_leaves(params, [t for _, _, t, _ in cf._key_params])
         if not kwargs and len(flat) == len(args) and cf._fast_call() is not None \
                 and all(a is b and type(a) is Tensor for a, b in zip(flat, args)):
             # Remember this call pattern (positional eager tensors): the next call with
@@ -289,7 +194,7 @@ class Function:
                     kind = "POSITIONAL_ONLY"
                 if i < n_sig:
                     value = self._check_signature(self._input_signature[i], value, args, kwargs)
-                    t = _signature_type(self._input_signature[i])
+                    t = signature_type(self._input_signature[i])
                 else:
                     t = trace_type(value)
                 out.append((name, kind, t, value))
@@ -328,9 +233,9 @@ class Function:
         # A more general trace serves this call: take the most specific one that fits.
         best, best_unknown = None, None
         for k, candidate in self._cache.items():
-            if len(k) == len(key) and all(n1 == n2 and _supertype(t1, t2)
+            if len(k) == len(key) and all(n1 == n2 and is_supertype(t1, t2)
                                           for (n1, t1), (n2, t2) in zip(k, key)):
-                unknown = str(k).count("None")
+                unknown = sum(unknown_dims(t) for _, t in k)
                 if best is None or unknown < best_unknown:
                     best, best_unknown = candidate, unknown
         return best
@@ -340,7 +245,7 @@ class Function:
             for k in list(self._cache):
                 if len(k) != len(key) or any(n1 != n2 for (n1, _), (n2, _) in zip(k, key)):
                     continue
-                relaxed = [_generalize(t1, t2) for (_, t1), (_, t2) in zip(k, key)]
+                relaxed = [generalize(t1, t2) for (_, t1), (_, t2) in zip(k, key)]
                 if all(r is not None for r in relaxed):
                     params = [(n, kind, r, v) for (n, kind, _, v), r in zip(params, relaxed)]
                     key = tuple((n, t) for n, _, t, _ in params)
@@ -369,7 +274,7 @@ class Function:
             builder.autograph_note = note_for(fn)
         pos, kw, input_tensors = [], {}, []
         for name, kind, t, value in params:
-            arg = _trace_argument(builder, value, t, name, input_tensors)
+            arg = trace_argument(builder, value, t, name, input_tensors)
             if kind == "KEYWORD_ONLY":
                 kw[name] = arg
             else:
@@ -387,7 +292,7 @@ class Function:
         structured = None if result is None else nest.pack_sequence_as(
             result, [None if leaf is None else _output_tensor(builder, leaf) for leaf in leaves])
         cf = ConcreteFunction(graph=simplify(raw), raw_graph=raw,
-                              params=[(n, k, _type_value(t)) for n, k, t, _ in params],
+                              params=[(n, k, type_value(t)) for n, k, t, _ in params],
                               input_tensors=input_tensors, outputs=structured,
                               output_template=template, owner=self)
         cf._key_params = params
@@ -407,13 +312,13 @@ class Function:
         expected = cf._key_params
         names = [p[0] for p in params]
         if names != [p[0] for p in expected] or not all(
-                _supertype(e[2], p[2]) for e, p in zip(expected, params)):
+                is_supertype(e[2], p[2]) for e, p in zip(expected, params)):
             raise TypeError(
                 f"ConcreteFunction {cf._signature_text()} was called with arguments of "
                 f"another signature: "
-                f"({', '.join(f'{n}: {_type_value(t)!r}' for n, _, t, _ in params)}). "
+                f"({', '.join(f'{n}: {type_value(t)!r}' for n, _, t, _ in params)}). "
                 f"Call the tf.function itself to trace a new concrete function.")
-        return _flat_leaves(params, [e[2] for e in expected])
+        return flat_leaves(params, [e[2] for e in expected])
 
     # -- public API -----------------------------------------------------------------------
     def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:
@@ -437,7 +342,7 @@ class Function:
 
     def _canonicalize_specs(self, args: tuple, kwargs: dict) -> list:
         def placeholder(x: Any) -> Any:
-            return _SpecPlaceholder(x) if isinstance(x, TensorSpec) else x
+            return SpecPlaceholder(x) if isinstance(x, TensorSpec) else x
         args = nest.map_structure(placeholder, args) if args else args
         kwargs = nest.map_structure(placeholder, kwargs) if kwargs else kwargs
         return self._canonicalize(args, kwargs)
@@ -466,80 +371,6 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<minitf.function.Function {self._name} at 0x{id(self):x}>"
-
-
-class _SpecPlaceholder(Tensor):
-    """A TensorSpec passed to ``get_concrete_function``: traced as a tensor of that type."""
-
-    __slots__ = ("_spec_shape",)
-
-    def __new__(cls, spec: TensorSpec) -> "_SpecPlaceholder":
-        t = object.__new__(cls)
-        t._value = None
-        t._dtype = spec.dtype
-        t._spec_shape = tuple(spec.shape.as_tuple())
-        return t
-
-    def __init__(self, spec: TensorSpec) -> None:
-        pass
-
-    @property
-    def _shape(self) -> tuple:
-        return self._spec_shape
-
-
-def _signature_type(spec: Any) -> Any:
-    if isinstance(spec, TensorSpec):
-        return ("T", spec.dtype, tuple(spec.shape.as_tuple()))
-    return trace_type(nest.map_structure(
-        lambda s: _SpecPlaceholder(s) if isinstance(s, TensorSpec) else s, spec))
-
-
-def _trace_argument(builder: GraphBuilder, value: Any, t: Any, name: str,
-                    inputs: list) -> Any:
-    """The value the Python function sees while tracing: symbolic where ``t`` says."""
-    kind = t[0]
-    if kind == "T":
-        x = builder.new_input(TensorSpec(t[2], t[1]), name)
-        inputs.append(x)
-        return x
-    if kind == "V":
-        variable = getattr(value, "_parent", value)
-        inputs.append(builder.variable_input(variable, name))
-        return value
-    if kind == "dict":
-        return type(value)((k, _trace_argument(builder, value[k], sub, name, inputs))
-                           for k, sub in t[1]) if type(value) is not dict else \
-            {k: _trace_argument(builder, value[k], sub, name, inputs) for k, sub in t[1]}
-    if kind == "namedtuple":
-        return type(value)(*[_trace_argument(builder, v, sub, name, inputs)
-                             for v, sub in zip(value, t[2])])
-    if kind in ("list", "tuple"):
-        items = [_trace_argument(builder, v, sub, name, inputs) for v, sub in zip(value, t[1])]
-        return type(value)(items)
-    return value
-
-
-def _flat_leaves(params: list, types_: list) -> list:
-    """The call's tensors and variables, in the order of the graph's argument inputs."""
-    out: list = []
-
-    def walk(value: Any, t: Any) -> None:
-        kind = t[0]
-        if kind == "T":
-            out.append(value if isinstance(value, Tensor) else convert_to_tensor(value, t[1]))
-        elif kind == "V":
-            out.append(getattr(value, "_parent", value))
-        elif kind == "dict":
-            for k, sub in t[1]:
-                walk(value[k], sub)
-        elif kind in ("list", "tuple", "namedtuple"):
-            for v, sub in zip(value, t[-1]):
-                walk(v, sub)
-
-    for (_, _, _, value), t in zip(params, types_):
-        walk(value, t)
-    return out
 
 
 def _output_tensor(builder: GraphBuilder, leaf: Any) -> Any:

@@ -35,233 +35,21 @@ import ast
 import itertools
 from typing import Any, Iterable, Optional
 
+from minitf.autograph.ast_util import (
+    _NO_WRAP,
+    ConversionError,
+    _ag,
+    _const,
+    _line,
+    _name,
+    assigned_names,
+    contains,
+    lambda_,
+    walk_scope,
+)
+from minitf.autograph.lowering import Lowering
+
 __all__ = ["convert_function_ast", "convert_source", "assigned_names", "ConversionError"]
-
-# Calls that must run in the caller's own frame, never through converted_call.
-_NO_WRAP = {"super", "locals", "globals", "vars", "eval", "exec", "print", "isinstance",
-            "len", "range", "type", "id", "getattr", "setattr", "hasattr"}
-
-
-class ConversionError(Exception):
-    """The function cannot be converted (e.g. a generator); it runs unconverted."""
-
-
-def _name(id_: str, ctx: Any = None) -> ast.Name:
-    return ast.Name(id=id_, ctx=ctx or ast.Load())
-
-
-def _ag(attr: str) -> ast.Attribute:
-    return ast.Attribute(value=_name("ag__"), attr=attr, ctx=ast.Load())
-
-
-def _assign(name: str, value: ast.expr) -> ast.Assign:
-    return ast.Assign(targets=[_name(name, ast.Store())], value=value)
-
-
-def _const(v: Any) -> ast.Constant:
-    return ast.Constant(value=v)
-
-
-def _line(node: ast.AST) -> int:
-    """The source line of ``node`` (of its first located child for generated nodes)."""
-    for n in ast.walk(node):
-        if getattr(n, "lineno", None) is not None:
-            return n.lineno
-    return 0
-
-
-def _not_any(flags: Iterable[str]) -> ast.expr:
-    flags = sorted(flags)
-    inner = _name(flags[0]) if len(flags) == 1 else ast.BoolOp(
-        op=ast.Or(), values=[_name(f) for f in flags])
-    return ast.UnaryOp(op=ast.Not(), operand=inner)
-
-
-# ---------------------------------------------------------------------------------------
-# Analysis: which names a block assigns (not looking into nested scopes)
-# ---------------------------------------------------------------------------------------
-class _Assigned(ast.NodeVisitor):
-    def __init__(self) -> None:
-        self.names: list = []
-
-    def _add(self, name: str) -> None:
-        if name not in self.names:
-            self.names.append(name)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        if isinstance(node.ctx, (ast.Store, ast.Del)):
-            self._add(node.id)
-
-    def visit_FunctionDef(self, node: Any) -> None:
-        self._add(node.name)  # binds the name; its body is another scope
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_ClassDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        pass
-
-    def _comprehension(self, node: Any) -> None:
-        pass  # comprehension targets are local to the comprehension
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
-
-    def visit_Import(self, node: Any) -> None:
-        for alias in node.names:
-            self._add((alias.asname or alias.name).split(".")[0])
-
-    visit_ImportFrom = visit_Import
-
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        if node.name:
-            self._add(node.name)
-        self.generic_visit(node)
-
-
-def assigned_names(stmts: Iterable[ast.AST]) -> list:
-    """Names bound by ``stmts`` in their own scope, in order of first binding.
-
-    Example:
-        >>> import ast
-        >>> assigned_names(ast.parse("a = 1\\nfor i in r: b += i\\nf = lambda q: q").body)
-        ['a', 'i', 'b', 'f']
-    """
-    v = _Assigned()
-    for s in stmts:
-        v.visit(s)
-    return v.names
-
-
-def _contains(stmts: Iterable[ast.AST], kinds: tuple) -> bool:
-    """Whether ``stmts`` hold a node of ``kinds`` outside nested functions and classes."""
-    for s in stmts:
-        for node in _walk_scope(s):
-            if isinstance(node, kinds):
-                return True
-    return False
-
-
-def _walk_scope(node: ast.AST) -> Iterable[ast.AST]:
-    yield node
-    for child in ast.iter_child_nodes(node):
-        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-            continue
-        yield from _walk_scope(child)
-
-
-def _walk_loop_body(stmts: Iterable[ast.AST], kinds: tuple) -> bool:
-    """Like :func:`_contains`, but not looking into nested loops (their own jumps)."""
-    for s in stmts:
-        stack = [s]
-        while stack:
-            node = stack.pop()
-            if isinstance(node, kinds):
-                return True
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                      ast.Lambda, ast.For, ast.While)):
-                    continue
-                stack.append(child)
-    return False
-
-
-# ---------------------------------------------------------------------------------------
-# Pass 1: lowering break / continue / return into flags
-# ---------------------------------------------------------------------------------------
-class _Lowering:
-    def __init__(self, counter: Iterable[int]) -> None:
-        self._counter = counter
-        self.return_lowered = False
-
-    def function_body(self, body: list) -> list:
-        # Returns need lowering unless every `return` is the last top-level statement.
-        returns = [n for s in body for n in _walk_scope(s) if isinstance(n, ast.Return)]
-        top_last = isinstance(body[-1], ast.Return) if body else False
-        if not returns or (len(returns) == 1 and top_last):
-            return self.block(body, loop=None)[0]
-        self.return_lowered = True
-        new, _ = self.block(body, loop=None)
-        return ([_assign("ag__do_return", _const(False)),
-                 _assign("ag__retval", _ag("UNDEFINED_RETURN"))] + new +
-                [ast.Return(value=ast.Call(func=_ag("retval"), args=[_name("ag__retval")],
-                                           keywords=[]))])
-
-    def block(self, stmts: list, loop: Optional[dict]) -> tuple[list, set]:
-        """Lowers a block; returns it and the flags its statements may set."""
-        out: list = []
-        for i, s in enumerate(stmts):
-            new, flags, hard = self.stmt(s, loop)
-            out.extend(new)
-            if hard:
-                return out, flags  # an unconditional jump: the rest never runs
-            if flags:
-                rest, rest_flags = self.block(stmts[i + 1:], loop)
-                if rest:
-                    out.append(ast.copy_location(
-                        ast.If(test=_not_any(flags), body=rest, orelse=[]), stmts[i + 1]))
-                return out, flags | rest_flags
-        return out, set()
-
-    def stmt(self, s: ast.stmt, loop: Optional[dict]) -> tuple[list, set, bool]:
-        """``(new statements, flags it may set, whether it always jumps)``."""
-        if isinstance(s, ast.Return) and self.return_lowered:
-            value = s.value if s.value is not None else _const(None)
-            return ([_assign("ag__do_return", _const(True)), _assign("ag__retval", value)],
-                    {"ag__do_return"}, True)
-        if isinstance(s, ast.Break) and loop is not None:
-            loop["break_used"] = True
-            return [_assign(loop["break"], _const(True))], {loop["break"]}, True
-        if isinstance(s, ast.Continue) and loop is not None:
-            loop["continue_used"] = True
-            return [_assign(loop["continue"], _const(True))], {loop["continue"]}, True
-        if isinstance(s, ast.If):
-            body, f1 = self.block(s.body, loop)
-            orelse, f2 = self.block(s.orelse, loop)
-            s.body, s.orelse = body or [ast.Pass()], orelse
-            return [s], f1 | f2, False
-        if isinstance(s, (ast.With, ast.Try)):
-            flags: set = set()
-            for field in ("body", "orelse", "finalbody"):
-                if hasattr(s, field):
-                    new, f = self.block(getattr(s, field), loop)
-                    setattr(s, field, new or ([ast.Pass()] if field == "body" else []))
-                    flags |= f
-            for handler in getattr(s, "handlers", []):
-                new, f = self.block(handler.body, loop)
-                handler.body = new or [ast.Pass()]
-                flags |= f
-            return [s], flags, False
-        if isinstance(s, (ast.While, ast.For)):
-            return self.loop(s)
-        return [s], set(), False
-
-    def loop(self, s: Any) -> tuple[list, set, bool]:
-        k = next(self._counter)
-        info = {"break": f"ag__break_{k}", "continue": f"ag__continue_{k}",
-                "break_used": False, "continue_used": False}
-        body, flags = self.block(s.body, info)
-        own = {info["break"], info["continue"]}
-        outer = flags - own  # a return inside the loop also ends the loop
-        if info["continue_used"]:
-            body = [_assign(info["continue"], _const(False))] + body
-        stop = ({info["break"]} if info["break_used"] else set()) | outer
-        s.body = body or [ast.Pass()]
-        before: list = []
-        if info["break_used"]:
-            before.append(_assign(info["break"], _const(False)))
-        if stop:
-            if isinstance(s, ast.While):
-                s.test = ast.BoolOp(op=ast.And(), values=[_not_any(stop), s.test])
-            else:
-                s.ag_extra_test = _not_any(stop)
-        orelse, f_else = self.block(s.orelse, None)
-        s.orelse = []
-        after: list = []
-        if orelse:
-            after = [ast.If(test=_not_any({info["break"]}), body=orelse, orelse=[])] \
-                if info["break_used"] else orelse
-        return before + [s] + after, outer | f_else, False
-
 
 # ---------------------------------------------------------------------------------------
 # Pass 2: functionalizing control flow
@@ -302,7 +90,7 @@ class _Functionalize(ast.NodeTransformer):
         get_body = [ast.Return(value=ast.Call(
             func=_ag("read_state"),
             args=[ast.Tuple(elts=[_const(n) for n in names], ctx=ast.Load())]
-            + [_lambda(_name(n)) for n in names], keywords=[]))]
+            + [lambda_(_name(n)) for n in names], keywords=[]))]
         set_body = [ast.Assign(
             targets=[ast.Tuple(elts=[_name(n, ast.Store()) for n in names], ctx=ast.Store())],
             value=_name("ag__values"))]
@@ -367,7 +155,7 @@ class _Functionalize(ast.NodeTransformer):
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
         self.generic_visit(node)
         fn = "and_" if isinstance(node.op, ast.And) else "or_"
-        return ast.Call(func=_ag(fn), args=[_lambda(v) for v in node.values], keywords=[])
+        return ast.Call(func=_ag(fn), args=[lambda_(v) for v in node.values], keywords=[])
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> ast.expr:
         self.generic_visit(node)
@@ -377,8 +165,8 @@ class _Functionalize(ast.NodeTransformer):
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.expr:
         self.generic_visit(node)
-        return ast.Call(func=_ag("if_exp"), args=[node.test, _lambda(node.body),
-                                                  _lambda(node.orelse)], keywords=[])
+        return ast.Call(func=_ag("if_exp"), args=[node.test, lambda_(node.body),
+                                                  lambda_(node.orelse)], keywords=[])
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         self.generic_visit(node)
@@ -407,27 +195,22 @@ def _as_stmts(x: Any) -> list:
     return x if isinstance(x, list) else [x]
 
 
-def _lambda(body: ast.expr) -> ast.Lambda:
-    return ast.Lambda(args=ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[],
-                                         kw_defaults=[], kwarg=None, defaults=[]), body=body)
-
-
 def convert_function_ast(fn_def: ast.FunctionDef) -> ast.FunctionDef:
     """Converts one function definition in place (both passes); returns it.
 
     Raises:
         ConversionError: for generators and async functions.
     """
-    if isinstance(fn_def, ast.AsyncFunctionDef) or _contains(fn_def.body, (ast.Yield,
+    if isinstance(fn_def, ast.AsyncFunctionDef) or contains(fn_def.body, (ast.Yield,
                                                                            ast.YieldFrom)):
         raise ConversionError(f"{fn_def.name} is a generator or coroutine")
     counter = itertools.count(1)
     fn_def.decorator_list = []
-    global_names = {n for s in fn_def.body for node in _walk_scope(s)
+    global_names = {n for s in fn_def.body for node in walk_scope(s)
                     if isinstance(node, ast.Global) for n in node.names}
-    nonlocal_names = {n for s in fn_def.body for node in _walk_scope(s)
+    nonlocal_names = {n for s in fn_def.body for node in walk_scope(s)
                       if isinstance(node, ast.Nonlocal) for n in node.names}
-    lowering = _Lowering(counter)
+    lowering = Lowering(counter)
     body = lowering.function_body(fn_def.body)
     positional = fn_def.args.posonlyargs + fn_def.args.args
     functionalize = _Functionalize(counter, global_names,
