@@ -39,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -165,6 +166,8 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
         if "numpy" not in eqn.prim.impls:
             raise NotImplementedError(f"primitive {name!r} has no NumPy implementation")
         gname = sanitize(name)
+        if hasattr(builtins, gname):  # `slice`, `print`...: keep Python's builtins visible
+            gname += "_"
         while gname in prog.namespace or gname in reserved:
             gname = "_" + gname
         impl_names[name] = gname
