@@ -246,6 +246,8 @@ def test_fit_accepts_a_tf_data_dataset_and_steps_per_epoch():
     assert steps.params["steps"] == 3
     with pytest.raises(ValueError, match="`y` argument is not supported"):
         model.fit(ds, Y, verbose=0)
+    with pytest.raises(ValueError, match="only supported for Tensors or NumPy arrays"):
+        model.fit(ds, validation_split=0.5, verbose=0)
 
 
 def test_initial_epoch_sample_and_class_weights():

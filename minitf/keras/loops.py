@@ -24,7 +24,7 @@ import numpy as np
 
 from minitf import nest
 from minitf.keras.callbacks import CallbackList
-from minitf.keras.data_adapter import make_batches, train_validation_split
+from minitf.keras.data_adapter import is_array_like, make_batches, train_validation_split
 
 __all__ = ["Loops"]
 
@@ -78,6 +78,9 @@ class Loops:
         self._assert_compiled("fit")
         verbose = 1 if verbose == "auto" else int(verbose)
         if validation_split and validation_data is None:
+            if not is_array_like(x):
+                raise ValueError("`validation_split` is only supported for Tensors or NumPy "
+                                 "arrays; for a dataset, pass validation_data=val_dataset.")
             (x, y, sample_weight), validation_data = train_validation_split(
                 (x, y, sample_weight), validation_split)
             if validation_data[2] is None:
