@@ -26,7 +26,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -318,3 +318,20 @@ def _check_fits(x: Tensor, ksize: tuple, pads: Pads, dilations: tuple, op: str) 
             raise errors.InvalidArgumentError(
                 None, None, f"{op}: the window {tuple(ksize)} is larger than the (padded) input "
                 f"{dims_str(x._shape)}; use padding='SAME' or a smaller kernel.")
+
+
+# ---------------------------------------------------------------------------------------
+# The GPU backend: torch implementations (cuDNN), imported on first use
+# ---------------------------------------------------------------------------------------
+def on_torch(name: str) -> Callable:
+    """``minitf.ops.conv_torch.<name>``, imported when first called (never by ``import
+    minitf``)."""
+    def run(*buffers: Any, **params: Any) -> Any:
+        from minitf.ops import conv_torch
+        return getattr(conv_torch, name)(*buffers, **params)
+    run.__name__ = f"{name}_torch"
+    return run
+
+
+for _p in (conv2d_p, conv2d_backprop_input_p, conv2d_backprop_filter_p):
+    _p.def_impl("triton")(on_torch(_p.name))

@@ -27,7 +27,7 @@ from minitf.core.interpreters import bind1
 from minitf.core.primitive import Primitive
 from minitf.core.spec import TensorSpec
 from minitf.ops.conv import Pads, _check_fits, _col2im, _image, _out_size, _pad, _pair, \
-    _resolve_padding, _windows
+    _resolve_padding, _windows, on_torch
 from minitf.tensor import Tensor
 
 __all__ = ["max_pool2d", "avg_pool2d"]
@@ -205,3 +205,8 @@ def avg_pool2d(input: Any, ksize: Any, strides: Any, padding: Any, data_format: 
         2.5
     """
     return _pool(avg_pool2d_p, "AvgPool", input, ksize, strides, padding, data_format)
+
+
+for _p in (max_pool2d_p, max_pool2d_grad_p, max_pool2d_grad_grad_p, avg_pool2d_p,
+           avg_pool2d_grad_p):
+    _p.def_impl("triton")(on_torch(_p.name))  # the GPU backend: torch, imported lazily
