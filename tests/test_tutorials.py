@@ -114,6 +114,17 @@ def test_basics_tutorial_holds_the_seed_guide_in_order() -> None:
             assert any(line == expected for line in lines), f"{name}: missing {expected!r}"
 
 
+def test_cells_allowed_to_raise_only_while_their_feature_is_pending() -> None:
+    """The docs build executes the tutorials and stops at any exception, except in cells
+    tagged ``raises-exception``: those mark the cells of a feature that has not landed
+    (tf.saved_model). Once it lands, the tags must go, so the site shows real outputs."""
+    for path in TUTORIALS:
+        tagged = 'tags=["raises-exception"]' in path.read_text(encoding="utf-8")
+        if tagged:
+            assert path.name in PENDING and PENDING[path.name][0], (
+                f"{path.name}: remove the raises-exception cell tags, the feature landed")
+
+
 # ---------------------------------------------------------------------------------------
 # The basics tutorial's values against TensorFlow's
 # ---------------------------------------------------------------------------------------

@@ -194,7 +194,7 @@ plt.title("Training resumed from a checkpoint")
 # A SavedModel stores a module's variables and the graphs of its traced methods. Give
 # the method an `input_signature` so exactly one graph, for any batch size, is saved:
 
-# %%
+# %% tags=["raises-exception"]
 class Scaler(tf.Module):
     def __init__(self):
         self.scale = tf.Variable([1.0, 2.0, 3.0])
@@ -213,7 +213,7 @@ print(sorted(os.listdir(export_dir)))
 # not a `Scaler`: it was rebuilt from the files alone, so it works in a program that
 # has never seen the class.
 
-# %%
+# %% tags=["raises-exception"]
 loaded = tf.saved_model.load(export_dir)
 print(type(loaded).__name__, isinstance(loaded, Scaler))
 print(loaded(tf.constant([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])))
@@ -222,7 +222,7 @@ print(loaded(tf.constant([[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]])))
 # The loaded variables are real variables: assign to them and the saved graph uses the
 # new values.
 
-# %%
+# %% tags=["raises-exception"]
 loaded.scale.assign([10.0, 10.0, 10.0])
 print(loaded(tf.constant([[1.0, 1.0, 1.0]])))
 
