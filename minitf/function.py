@@ -38,7 +38,6 @@ from __future__ import annotations
 import functools
 import inspect
 import types
-import weakref
 from typing import Any, Callable, Optional, Sequence
 
 from minitf import config, nest
@@ -67,6 +66,8 @@ _VARIABLE_ERROR = (
     "sure the tf.Variable is only created once or created outside tf.function. See "
     "https://www.tensorflow.org/guide/function#creating_tfvariables for more information.")
 _MAX_FAST_ENTRIES = 256
+# Where an instance keeps its bound tf.functions (Module's attribute walk skips it).
+_BOUND_KEY = "_minitf_bound_functions"
 
 
 class Function:
@@ -103,7 +104,6 @@ class Function:
         self._by_key: dict = {}      # ((dtype, shape), ...) of positional tensors -> trace
         self._tracing_count = 0
         self._converted: Any = None
-        self._bound: Any = weakref.WeakKeyDictionary()
         if isinstance(python_function, (types.FunctionType, types.MethodType)):
             functools.update_wrapper(self, python_function)  # type: ignore[arg-type]
 
@@ -111,13 +111,18 @@ class Function:
     def __get__(self, instance: Any, owner: Any = None) -> Any:
         if instance is None:
             return self
-        try:
-            bound = self._bound.get(instance)
-        except TypeError:  # an unhashable instance: keep the bound function on it
-            return self._bound_unhashable(instance)
+        # The bound function lives on the instance (by identity, never by ==, and freed
+        # with it: it refers back to the instance, so it must not outlive it elsewhere).
+        store = getattr(instance, "__dict__", None)
+        if store is None:  # __slots__ without __dict__: a fresh binding each time
+            return self._bind(instance)
+        bound = store.get(_BOUND_KEY)
         if bound is None:
-            bound = self._bound[instance] = self._bind(instance)
-        return bound
+            bound = store[_BOUND_KEY] = {}
+        f = bound.get(id(self))
+        if f is None:
+            f = bound[id(self)] = self._bind(instance)
+        return f
 
     def _bind(self, instance: Any) -> "Function":
         f = Function(types.MethodType(self._python_function, instance),
@@ -126,12 +131,6 @@ class Function:
                      autograph=self._autograph, name=self._name)
         f._unbound = self
         return f
-
-    def _bound_unhashable(self, instance: Any) -> "Function":
-        store = instance.__dict__.setdefault("_minitf_bound_functions", {})
-        if id(self) not in store:
-            store[id(self)] = self._bind(instance)
-        return store[id(self)]
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

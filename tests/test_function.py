@@ -356,3 +356,31 @@ def test_binding_errors_name_the_signature():
     f = tf.function(lambda x: x)
     with pytest.raises(TypeError, match="Binding inputs to tf.function failed"):
         f(1, 2)
+
+
+class _AlwaysEqual(tf.Module):
+    def __init__(self, v):
+        super().__init__()
+        self.v = tf.Variable(v)
+
+    def __eq__(self, other):
+        return True
+
+    def __hash__(self):
+        return 1
+
+    @tf.function
+    def scale(self, x):
+        return x * self.v
+
+
+def test_methods_bind_by_identity_and_free_their_instance():
+    import gc
+    import weakref
+    a, b = _AlwaysEqual(2.0), _AlwaysEqual(3.0)
+    assert float(a.scale(tf.constant(1.0))) == 2.0 and float(b.scale(tf.constant(1.0))) == 3.0
+    assert [v.name for v in a.variables] == ["Variable:0"]  # bookkeeping is not tracked
+    ref = weakref.ref(a)
+    del a
+    gc.collect()
+    assert ref() is None
