@@ -400,3 +400,33 @@ def test_set_loop_options_relaxes_a_loop_variable_shape():
     np.testing.assert_array_equal(grow(tf.constant(3)), [1.0, 1.0, 1.0])
     np.testing.assert_array_equal(grow(tf.constant(0)), np.zeros(0))
     assert grow.experimental_get_tracing_count() == 1
+
+
+def early_return_in_python_loop(x):
+    for i in range(3):
+        if x > i:
+            return x * 10.0
+    return -x
+
+
+def nested_returns(x):
+    if x > 0:
+        if x > 10:
+            return 2.0
+        return 1.0
+    return 0.0
+
+
+def tuple_returns(x):
+    if x > 0:
+        return x, x + 1.0
+    else:
+        return -x, x - 1.0
+
+
+@pytest.mark.parametrize("fn", [early_return_in_python_loop, nested_returns, tuple_returns])
+@pytest.mark.parametrize("value", [-1.0, 0.5, 1.5, 5.0, 50.0])
+def test_returns_inside_converted_control_flow_match_python(fn, value):
+    got = tf.function(fn)(tf.constant(value))
+    want = fn(value)
+    np.testing.assert_allclose(np.array(got, dtype=float), np.array(want, dtype=float))

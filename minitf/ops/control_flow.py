@@ -173,7 +173,8 @@ def staged_cond(pred: Tensor, true_fn: Callable[[], Any], false_fn: Callable[[],
             extra = [b.read_variable(v) for v in assigned]
         graphs.append(simplify(b.build([leaves[i] for i in keep] + extra,
                                        include_assigned=False)))
-    label = (lambda i: f"'{names[i]}'") if names else (lambda i: f"output {i}")
+    leaf_names = _leaf_names(rt, names) if names else None
+    label = (lambda i: f"'{leaf_names[i]}'") if leaf_names else (lambda i: f"output {i}")
     for k, (s_t, s_f) in enumerate(zip(graphs[1].out_specs, graphs[0].out_specs)):
         if k < len(keep):
             _merged_spec(s_t, s_f, label(keep[k]))
@@ -185,3 +186,10 @@ def staged_cond(pred: Tensor, true_fn: Callable[[], Any], false_fn: Callable[[],
     for i, o in zip(keep, outs):
         flat[i] = o
     return nest.pack_sequence_as(rt, flat)
+
+
+def _leaf_names(result: Any, names: Sequence[str]) -> Optional[list]:
+    """The variable name of each flat output (a variable may hold a tuple)."""
+    if not isinstance(result, (list, tuple)) or len(result) != len(names):
+        return None
+    return [name for value, name in zip(result, names) for _ in nest.flatten(value)]
