@@ -178,7 +178,8 @@ def simplify(graph: Graph) -> Graph:
         >>> @tf.function(autograph=False)
         ... def f(x):
         ...     return x * (1.0 + 1.0)
-        >>> [e.prim.name for e in simplify(f.get_concrete_function(tf.constant(1.0)).raw_graph).eqns]
+        >>> raw = f.get_concrete_function(tf.constant(1.0)).raw_graph
+        >>> [e.prim.name for e in simplify(raw).eqns]
         ['mul']
     """
     return eliminate_dead_code(eliminate_common_subexpressions(fold_constants(graph)))
