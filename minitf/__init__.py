@@ -57,6 +57,7 @@ from minitf.ops.shape import (  # noqa: F401
 
 _install_variable_operators()
 from minitf import keras  # noqa: E402,F401  (tf.keras: layers, models, training)
+from minitf import saved_model  # noqa: E402,F401  (tf.saved_model: save/load, data only)
 
 newaxis = None
 __version__ = "0.1.0"
@@ -89,8 +90,8 @@ __all__ = [
     # autodiff, devices, scopes
     "GradientTape", "UnconnectedGradients", "custom_gradient", "stop_gradient", "device",
     "init_scope", "name_scope",
-    # tf.keras
-    "keras",
+    # tf.keras, tf.saved_model
+    "keras", "saved_model",
     # graphs: tf.function, modules, control flow
     "function", "Module", "cond", "while_loop", "print", "autograph",
 ]

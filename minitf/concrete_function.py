@@ -287,6 +287,48 @@ class ConcreteFunction:
             outs.append(t)
         return outs
 
+    @classmethod
+    def from_graph(cls, graph: Graph, params: list, output_template: Any,
+                   owner: Any) -> "ConcreteFunction":
+        """A concrete function for a graph that was not traced here (a loaded one).
+
+        ``tf.saved_model.load`` rebuilds graphs from data and wraps each in one of these.
+
+        Args:
+            graph: the graph (its captures: the variables it reads).
+            params: ``[(display name, kind, trace type)]`` as the trace recorded them.
+            output_template: the output structure, leaves = output positions or None.
+            owner: the ``Function`` whose signature binds call arguments.
+
+        Example:
+            >>> import minitf as tf
+            >>> f = tf.function(lambda x: x + 1)
+            >>> cf = f.get_concrete_function(tf.TensorSpec([], tf.int32))
+            >>> params = [(n, k, t) for n, k, t, _ in cf._key_params]
+            >>> ConcreteFunction.from_graph(cf.graph, params, 0, f)(tf.constant(1)).numpy()
+            np.int32(2)
+        """
+        from minitf.core.graph import Var
+        from minitf.core.tracing import _new_graph_tensor
+        from minitf.trace_type import type_value
+
+        def symbolic(atom: Any, name: str) -> Tensor:
+            # Symbolic tensors describe the inputs and outputs (shapes, dtypes, names).
+            return _new_graph_tensor(atom if isinstance(atom, Var) else Var(atom.spec, name),
+                                     None, name)
+        inputs = [symbolic(v, v.hint or f"input_{i}")
+                  for i, v in enumerate(graph.inputs[:graph.num_args])]
+        outs = [symbolic(a, f"output_{i}") for i, a in enumerate(graph.outputs)]
+        structured = None if output_template is None else nest.pack_sequence_as(
+            output_template, [None if i is None else outs[i]
+                              for i in nest.flatten(output_template)])
+        cf = cls(graph=graph, raw_graph=graph,
+                 params=[(n, k, type_value(t)) for n, k, t in params], input_tensors=inputs,
+                 outputs=structured, output_template=output_template, owner=owner)
+        cf._key_params = [(n, k, t, None) for n, k, t in params]
+        cf._created_variables = []
+        return cf
+
     def _fast_call(self) -> Optional[Callable[..., Any]]:
         """A generated function taking the positional eager tensors; None if not possible.
 

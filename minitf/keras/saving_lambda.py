@@ -24,117 +24,15 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-import numpy as np
-
 from minitf import dtypes as _dtypes
 from minitf import nest
-from minitf.core.graph import Eqn, Graph, Lit, Var, eval_graph
-from minitf.core.primitive import get_primitive
+from minitf.core.graph import Graph, eval_graph
+# The graph format is shared with tf.saved_model (one serializer for every saved graph);
+# graph_to_json / graph_from_json stay importable from here.
+from minitf.core.serialize import graph_from_json, graph_to_json
 from minitf.core.spec import TensorSpec
 
 __all__ = ["serialize_lambda", "deserialize_lambda", "graph_to_json", "graph_from_json"]
-
-
-# ---------------------------------------------------------------------------------------
-# Graph <-> JSON
-# ---------------------------------------------------------------------------------------
-def _to_json(value: Any) -> Any:
-    if isinstance(value, Graph):
-        return {"__graph__": graph_to_json(value)}
-    if isinstance(value, (list, tuple)):
-        return [_to_json(v) for v in value]
-    if isinstance(value, dict):
-        return {"__dict__": [[k, _to_json(v)] for k, v in value.items()]}
-    if isinstance(value, (np.generic,)):
-        return value.item()
-    if isinstance(value, _dtypes.DType):
-        return {"__dtype__": value.name}
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    raise TypeError(f"cannot store the parameter {value!r} of a traced graph as JSON")
-
-
-def _from_json(value: Any) -> Any:
-    # Params were tuples (JSON lists), dicts, graphs or scalars.
-    if isinstance(value, list):
-        return tuple(_from_json(v) for v in value)
-    if isinstance(value, dict):
-        if "__graph__" in value:
-            return graph_from_json(value["__graph__"])
-        if "__dtype__" in value:
-            return _dtypes.as_dtype(value["__dtype__"])
-        return {k: _from_json(v) for k, v in value["__dict__"]}
-    return value
-
-
-def graph_to_json(graph: Graph) -> dict:
-    """A JSON-ready description of a graph without captures.
-
-    Raises:
-        ValueError: if the graph captures variables or outer tensors.
-
-    Example:
-        >>> import minitf as tf
-        >>> cf = tf.function(lambda x: x * 2.0).get_concrete_function(tf.TensorSpec([None]))
-        >>> [e["prim"] for e in graph_to_json(cf.graph)["eqns"]]
-        ['mul']
-    """
-    if graph.captures:
-        raise ValueError(f"graph {graph.name} reads {len(graph.captures)} outside value(s) "
-                         f"(variables or tensors); only self-contained graphs are stored.")
-    ids: dict = {}
-
-    def new_var(v: Var) -> dict:
-        ids[id(v)] = len(ids)
-        return {"id": ids[id(v)], "shape": list(v.shape), "dtype": v.dtype.name}
-
-    def atom(a: Any) -> dict:
-        if isinstance(a, Lit):
-            arr = np.asarray(a.value)
-            return {"lit": arr.tolist(), "shape": list(arr.shape), "dtype": a.dtype.name}
-        return {"var": ids[id(a)]}
-    inputs = [new_var(v) for v in graph.inputs]
-    eqns = []
-    for e in graph.eqns:
-        ins = [atom(a) for a in e.inputs]
-        eqns.append({"prim": e.prim.name, "inputs": ins, "params": _to_json(e.params),
-                     "outputs": [new_var(o) for o in e.outputs]})
-    return {"name": graph.name, "inputs": inputs, "eqns": eqns,
-            "outputs": [atom(a) for a in graph.outputs]}
-
-
-def graph_from_json(data: dict) -> Graph:
-    """Rebuilds :func:`graph_to_json`'s graph; primitives are looked up by name only.
-
-    Example:
-        >>> import minitf as tf
-        >>> from minitf.core.graph import eval_graph
-        >>> cf = tf.function(lambda x: x + 1.0).get_concrete_function(tf.TensorSpec([None]))
-        >>> g = graph_from_json(graph_to_json(cf.graph))
-        >>> eval_graph(g, tf.constant([1.0]))[0].numpy()
-        array([2.], dtype=float32)
-    """
-    vars_: dict = {}
-
-    def new_var(d: dict) -> Var:
-        v = Var(TensorSpec(d["shape"], _dtypes.as_dtype(d["dtype"])))
-        vars_[d["id"]] = v
-        return v
-
-    def atom(d: dict) -> Any:
-        if "lit" in d:
-            dtype = _dtypes.as_dtype(d["dtype"])
-            return Lit(np.asarray(d["lit"], dtype=dtype.np).reshape(d["shape"]), dtype)
-        return vars_[d["var"]]
-    inputs = [new_var(d) for d in data["inputs"]]
-    eqns = []
-    for e in data["eqns"]:
-        ins = tuple(atom(a) for a in e["inputs"])
-        params = _from_json(e["params"])
-        eqns.append(Eqn(get_primitive(e["prim"]), ins, params,
-                        tuple(new_var(o) for o in e["outputs"])))
-    return Graph(inputs, eqns, [atom(a) for a in data["outputs"]],
-                 name=str(data.get("name", "graph")))
 
 
 # ---------------------------------------------------------------------------------------
