@@ -224,6 +224,20 @@ def test_constant_folding_computes_constant_equations_at_trace_time():
     assert float(folded.eqns[0].inputs[1].value) == 4.0
 
 
+def test_shape_only_equations_fold_when_the_shape_is_known():
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(x * x)
+        return tape.gradient(loss, x)
+
+    graph, _ = trace(step, [tf.TensorSpec([3], tf.float32)])
+    assert "ones_like" in _prims(graph)  # the gradient's seed cotangent
+    assert "ones_like" not in _prims(simplify(graph))
+    unknown, _ = trace(lambda x: tf.ones_like(x) + x, [tf.TensorSpec([None], tf.float32)])
+    assert "ones_like" in _prims(simplify(unknown))  # the shape is only known at run time
+
+
 def test_passes_never_fold_merge_or_delete_effectful_equations():
     def f(x):
         a = tf.random.normal([3], seed=1, dtype=tf.float64)

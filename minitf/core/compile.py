@@ -178,7 +178,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
 
     def atom(a: Any) -> str:
         if isinstance(a, Lit):
-            key = id(a)
+            key = _lit_key(a)
             if key not in lits:
                 lits[key] = f"_k{len(lits)}"
                 prog.namespace[lits[key]] = a.value
@@ -227,6 +227,14 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
             prog.lines.append(f"{outs[0]} = {rhs}  # {name}")
     prog.output_exprs = [atom(a) for a in graph.outputs]
     return prog
+
+
+def _lit_key(lit: Lit) -> Any:
+    # Equal small constants share one name (the 0.01 of three optimizer updates).
+    value = np.asarray(lit.value)
+    if value.size <= 16 and value.dtype != object:
+        return (lit.dtype.name, value.shape, value.tobytes())
+    return id(lit)
 
 
 def _small_exponent(eqn: Eqn) -> Optional[int]:

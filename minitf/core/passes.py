@@ -6,7 +6,8 @@ same outputs with fewer equations. None of them ever folds, merges or deletes an
 two different values, and a print must still print.
 
 * :func:`fold_constants` — an equation whose inputs are all constants is computed once,
-  at trace time, and replaced by its value (``2.0 * 3.0`` becomes ``6.0``);
+  at trace time, and replaced by its value (``2.0 * 3.0`` becomes ``6.0``); so is one
+  that only reads its input's shape when that shape is known (``ones_like``);
 * :func:`eliminate_common_subexpressions` — two equations applying the same primitive
   with the same params to the same inputs compute the same value: keep the first;
 * :func:`eliminate_dead_code` — equations whose results nobody uses are dropped.
@@ -38,6 +39,9 @@ __all__ = ["eliminate_dead_code", "eliminate_common_subexpressions", "fold_const
 
 # Folding never creates a constant larger than this (it would bloat the graph).
 _MAX_FOLDED_ELEMENTS = 1 << 16
+# Primitives whose result depends only on their input's shape (foldable once it is known:
+# the seed cotangent `ones_like(loss)` of a gradient traced inside a function).
+_SHAPE_ONLY = ("zeros_like", "ones_like", "shape")
 
 
 def _rewrite(eqn: Eqn, subst: dict) -> Eqn:
@@ -146,14 +150,20 @@ def fold_constants(graph: Graph) -> Graph:
     for eqn in graph.eqns:
         eqn = _rewrite(eqn, subst)
         impl = eqn.prim.impls.get("numpy")
+        shape_only = eqn.prim.name in _SHAPE_ONLY and all(
+            None not in a.shape for a in eqn.inputs)
         foldable = (impl is not None and not is_effectful(eqn) and eqn.outputs
-                    and all(isinstance(a, Lit) for a in eqn.inputs)
+                    and (shape_only or all(isinstance(a, Lit) for a in eqn.inputs))
                     and all(None not in o.shape and int(np.prod(o.shape)) <= _MAX_FOLDED_ELEMENTS
                             for o in eqn.outputs))
         if foldable:
+            # A shape-only primitive reads nothing but its input's (static) shape, so any
+            # array of that shape computes its result.
+            values = [a.value if isinstance(a, Lit) else np.zeros(a.shape, a.dtype.np)
+                      for a in eqn.inputs]
             try:
                 with np.errstate(all="ignore"):
-                    out = impl(*[a.value for a in eqn.inputs], **eqn.params)
+                    out = impl(*values, **eqn.params)
             except Exception:
                 foldable = False
         if not foldable:
