@@ -116,12 +116,41 @@ def case_quadratic_eager() -> dict:
     return {"minitf": lambda: model.eager(x), "numpy": lambda: wq * nx**2 + wl * nx + b}
 
 
+def case_quadratic_train_step() -> dict:
+    """One training step of the quadratic model (tape, gradient, three ``assign_sub``)
+    traced with ``tf.function`` (as Keras traces its train step), against the same step
+    eager, against the hand-written NumPy step (the gradient derived by hand)."""
+    model, x = _quadratic_model()
+    y = x * 2.0
+
+    def step(x: object, y: object) -> object:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model.eager(x) - y))
+        for g, v in zip(tape.gradient(loss, model.variables), model.variables):
+            v.assign_sub(0.01 * g)
+        return loss
+
+    traced = tf.function(step)
+    nx, ny = x.numpy(), y.numpy()
+    w = {"q": np.float32(1.5), "l": np.float32(-0.5), "b": np.float32(2.0)}
+
+    def numpy_step() -> object:
+        r = w["q"] * nx**2 + w["l"] * nx + w["b"] - ny
+        d = r * np.float32(2 / r.size)
+        w["q"] -= np.float32(0.01) * (d * nx**2).sum()
+        w["l"] -= np.float32(0.01) * (d * nx).sum()
+        w["b"] -= np.float32(0.01) * d.sum()
+        return (r * r).mean()
+    return {"minitf": lambda: traced(x, y), "numpy": numpy_step}
+
+
 CASES: list[tuple[str, Callable[[], dict], int]] = [
     ("a + b (3 x float32)", case_add_3, 20000),
     ("matmul 64x64 float32", case_matmul_64, 5000),
     ("tape step v*v+2v, d/dv (scalar)", case_tape_step, 2000),
     ("quadratic model, tf.function (32)", case_quadratic_traced, 20000),
     ("quadratic model, eager (32)", case_quadratic_eager, 5000),
+    ("quadratic train step, tf.function", case_quadratic_train_step, 5000),
 ]
 
 
