@@ -226,6 +226,14 @@ def kernel_rows(torch: object, K: dict, S: dict, dev: str, bench: Callable) -> l
         rows.append((label, f"{s}^3", "TFLOP/s",
                      flops(bench(lambda: K["matmul"].matmul(p, q, allow_tf32=True))),
                      flops(bench(lambda: torch.matmul(p, q)))))
+    # An experiment: Hopper's tensor-core instructions want 32-bit operands K-major. A
+    # column-major B (the same matrix, transposed storage) shows whether that is what
+    # limits the TF32 row above.
+    q_cm = q.t().contiguous().t()
+    say("timing matmul fp32/TF32 with a column-major B")
+    rows.append(("matmul TF32, B col-major", f"{s}^3", "TFLOP/s",
+                 flops(bench(lambda: K["matmul"].matmul(p, q_cm, allow_tf32=True))),
+                 flops(bench(lambda: torch.matmul(p, q_cm)))))
     return rows
 
 

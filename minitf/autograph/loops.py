@@ -32,7 +32,7 @@ from minitf.autograph.expressions import (
     truth,
 )
 from minitf.core.tracing import current_builder, is_symbolic
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import Tensor, convert_to_tensor, host_array
 
 __all__ = ["while_stmt", "for_stmt", "range_", "set_loop_options"]
 
@@ -128,7 +128,7 @@ def _staged_range(r: _SymbolicRange, extra_test: Any, body: Callable[[Any], None
     def test(extra: list) -> Any:
         v = extra[0]
         if not is_symbolic(r.delta):  # the direction is known while tracing
-            up = truth(np.asarray(r.delta._value) > 0)
+            up = truth(host_array(r.delta) > 0)
             return _with_extra(v < r.limit if up else v > r.limit, extra_test)
         zero = convert_to_tensor(np.zeros((), r.delta.dtype.np))
         return _with_extra(where(r.delta > zero, v < r.limit, v > r.limit), extra_test)

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from minitf.core.graph import Eqn, Graph, Lit, Var
-from minitf.core.interpreters import bind
+from minitf.core.interpreters import bind, host_value
 from minitf.core.primitive import PRIMITIVES, Primitive
 from minitf.core.spec import TensorSpec
 
@@ -149,7 +149,7 @@ class _Group:
 def _constant(atom: Any) -> Any:
     """A rank-0 finite literal as a Python float (it becomes a constant in the kernel)."""
     if isinstance(atom, Lit) and atom.shape == ():
-        value = float(np.asarray(atom.value))
+        value = float(host_value(atom.value))
         if np.isfinite(value):
             return value
     return None

@@ -44,6 +44,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from minitf.core.interpreters import host_value
 from minitf.core.graph import Eqn, Graph, Lit, Var, is_effectful
 from minitf.core.printing import Namer, lit_str, sanitize
 
@@ -231,7 +232,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
 
 def _lit_key(lit: Lit) -> Any:
     # Equal small constants share one name (the 0.01 of three optimizer updates).
-    value = np.asarray(lit.value)
+    value = host_value(lit.value)
     if value.size <= 16 and value.dtype != object:
         return (lit.dtype.name, value.shape, value.tobytes())
     return id(lit)
@@ -246,7 +247,7 @@ def _small_exponent(eqn: Eqn) -> Optional[int]:
     y = eqn.inputs[1]
     if not (isinstance(y, Lit) and y.shape == () and eqn.inputs[0].shape == eqn.outputs[0].shape):
         return None
-    value = float(np.asarray(y.value))
+    value = float(host_value(y.value))
     return int(value) if value in (1.0, 2.0) else None
 
 

@@ -116,6 +116,18 @@ def backend_of(buffer: Any) -> Any:
         raise TypeError(f"minitf cannot use a buffer of type {type(buffer).__name__}") from None
 
 
+def host_value(buffer: Any) -> Any:
+    """A host ``ndarray`` for a buffer of any backend (NumPy buffers are not copied).
+
+    Code that inspects raw buffers (graph literals, ``_value``) must use this rather
+    than ``np.asarray``: a CUDA buffer cannot become an ndarray without a copy.
+    """
+    import numpy as np
+    if isinstance(buffer, (np.ndarray, np.generic)):
+        return np.asarray(buffer)
+    return backend_of(buffer).to_numpy(buffer)
+
+
 def _impl(prim: Primitive, backend: Any) -> Any:
     try:
         return prim.impls[backend.name]

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from minitf.core.graph import Eqn, Graph, Lit, Var, is_effectful
+from minitf.core.interpreters import host_value
 
 __all__ = ["eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants",
            "simplify"]
@@ -88,7 +89,7 @@ def _key(value: Any) -> Any:
     if isinstance(value, dict):
         return ("dict", tuple((k, _key(v)) for k, v in value.items()))
     if isinstance(value, Lit):
-        v = np.asarray(value.value)
+        v = host_value(value.value)
         if v.size <= 64 and v.dtype != object:
             return ("lit", value.dtype.name, v.shape, v.tobytes())
         return ("obj", id(value))
