@@ -34,10 +34,16 @@ from minitf.saved_model.save import write_saved_model
 __all__ = ["serving_function", "save_keras_model"]
 
 
+def _any_batch(shape: Any) -> tuple:
+    # A model built on a concrete batch serves any batch size.
+    shape = tuple(shape)
+    return (None,) + shape[1:] if shape else shape
+
+
 def _input_specs(model: Any) -> Any:
     inputs = getattr(model, "inputs", None)
     if inputs:  # functional (or Sequential with an Input): the declared inputs
-        specs = [TensorSpec(t.shape, _dtypes.as_dtype(t.dtype)) for t in inputs]
+        specs = [TensorSpec(_any_batch(t.shape), _dtypes.as_dtype(t.dtype)) for t in inputs]
         return specs[0] if len(specs) == 1 else specs
     shapes = getattr(model, "_build_shapes", None)
     if shapes is None:
@@ -45,8 +51,7 @@ def _input_specs(model: Any) -> Any:
                          f"traced for saving. Call it on data, or model.build(input_shape).")
     from minitf.keras.layer_utils import map_shapes
     dtype = _dtypes.as_dtype(model.dtype)
-    # Built on a concrete batch: serve any batch size.
-    return map_shapes(lambda s: TensorSpec((None,) + tuple(s)[1:], dtype), shapes)
+    return map_shapes(lambda s: TensorSpec(_any_batch(s), dtype), shapes)
 
 
 def serving_function(model: Any) -> Function:
