@@ -190,7 +190,10 @@ class Variable:
         # says to tf.cast), a Python value that cannot take the dtype (1.5 for an int
         # variable) a TypeError.
         t = convert_to_tensor(value, dtype=self._dtype)
-        compatible = TensorShape._from_tuple(tuple(t._shape)).is_compatible_with(self._shape)
+        shape = tuple(t._shape)
+        # Equal shapes are the common case: skip building TensorShapes for it.
+        compatible = shape == self._shape or TensorShape._from_tuple(shape).is_compatible_with(
+            self._shape)
         if op != "assign" and not compatible:
             from minitf import errors
             kind = "AssignAddVariableOp" if op == "assign_add" else "AssignSubVariableOp"
@@ -236,6 +239,15 @@ class Variable:
         from minitf.ops.elementwise import add, subtract
         delta = self._check_new_value(delta, op)
         ctx = interpreters.current()
+        if ctx is interpreters.EAGER and type(delta) is Tensor \
+                and not interpreters._state["multi_backend"]:
+            # Plain eager NumPy (an optimizer step in a Python loop): one ufunc call.
+            current = self._tensor._value
+            value = current + delta._value if sign > 0 else current - delta._value
+            out = object.__new__(Tensor)
+            out._value = value
+            out._dtype = self._dtype
+            return out
         if ctx.builder is not None:
             current = ctx.builder.read_variable(self)
         else:
