@@ -6,9 +6,10 @@ minitf's registry and never imports or runs code from the file.
 
 * ``model.save("m.keras")``: one zip with ``metadata.json``, ``config.json`` (the model,
   its ``compile`` arguments and build shape) and ``model.weights.npz``.
-* ``model.save("m")`` (no extension): a directory holding the same three files (what
-  ``keras.models.load_model`` reads back). (TensorFlow also writes a SavedModel serving
-  graph there; minitf will add it on top of ``tf.saved_model``.)
+* ``model.save("m")`` (no extension): a SavedModel directory (the model's call traced
+  for any batch size, and its variables: what ``tf.saved_model.load`` reads, without
+  the Keras classes) that also holds the same three files (what
+  ``keras.models.load_model`` reads back).
 * ``save_weights("w.weights.h5")``: the weights alone, by position; the name keeps Keras's
   suffix but the content is an ``.npz`` archive (no HDF5 in minitf).
 
@@ -41,7 +42,7 @@ from minitf import errors, nest
 from minitf.keras import functional as _f
 from minitf.keras.serialization import deserialize_keras_object, serialize_keras_object
 from minitf.train.atomic import (
-    atomic_write_bytes, atomic_write_json, load_arrays, read_json, save_arrays,
+    atomic_write_bytes, load_arrays, read_json, save_arrays,
 )
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "functional_config",
@@ -284,7 +285,7 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
         >>> directory = os.path.join(tempfile.mkdtemp(), "my_model")
         >>> save_model(model, directory)
         >>> sorted(os.listdir(directory))
-        ['config.json', 'metadata.json', 'model.weights.npz']
+        ['config.json', 'metadata.json', 'model.weights.npz', 'saved_model.json', 'variables']
     """
     filepath = os.fspath(filepath)
     if filepath.endswith((".h5", ".hdf5")):
@@ -307,10 +308,14 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True, **kwargs: Any)
     if os.path.splitext(filepath)[1]:
         raise ValueError(f"Invalid filepath extension for saving {filepath!r}: use `.keras` "
                          f"(one file) or no extension (a SavedModel directory).")
-    os.makedirs(filepath, exist_ok=True)
-    save_arrays(os.path.join(filepath, _WEIGHTS), weights)
-    atomic_write_json(os.path.join(filepath, _CONFIG), config)
-    atomic_write_json(os.path.join(filepath, _METADATA), _metadata())
+    # One atomic commit (tf.saved_model's directory swap) writes the SavedModel and
+    # Keras's three files together.
+    from minitf.saved_model.keras_export import save_keras_model
+    npz = io.BytesIO()
+    np.savez(npz, **weights)
+    save_keras_model(model, filepath, extra_files={
+        _WEIGHTS: npz.getvalue(), _CONFIG: json.dumps(config, indent=1).encode("utf-8"),
+        _METADATA: json.dumps(_metadata(), indent=1).encode("utf-8")})
 
 
 def load_model(filepath: Any, custom_objects: Optional[dict] = None, compile: bool = True,

@@ -246,10 +246,9 @@ class _Loader:
         obj = user_object_class(any(name == "__call__" for name, _ in kids))()
         self.objects[i] = obj
         for name, c in kids:
-            if name == "__call__":
-                obj.__dict__[name] = self.obj(c)
-            else:
-                setattr(obj, name, self.obj(c))
+            # Straight into the instance dict: a name the original object used freely
+            # (``variables`` on a plain class) must not hit a tf.Module property.
+            obj.__dict__[name] = self.obj(c)
         return obj
 
     # -- functions ------------------------------------------------------------------

@@ -58,7 +58,12 @@ _CallableUserObject.__name__ = _CallableUserObject.__qualname__ = "_UserObject"
 
 
 def user_object_class(callable_: bool) -> type:
-    """The class for a loaded object (one whose instances can be called, if asked)."""
+    """The class for a loaded object (one whose instances can be called, if asked).
+
+    Example:
+        >>> user_object_class(True).__name__, callable(user_object_class(False)())
+        ('_UserObject', False)
+    """
     return _CallableUserObject if callable_ else _UserObject
 
 

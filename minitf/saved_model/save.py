@@ -92,7 +92,12 @@ class SaveOptions:
 
 
 def canonical_json(payload: Any) -> bytes:
-    """The bytes the checksum covers: compact, sorted JSON (no NaN, which JSON lacks)."""
+    """The bytes the checksum covers: compact, sorted JSON (no NaN, which JSON lacks).
+
+    Example:
+        >>> canonical_json({"b": [1, 2.5], "a": None})
+        b'{"a":null,"b":[1,2.5]}'
+    """
     return json.dumps(payload, sort_keys=True, separators=(",", ":"),
                       allow_nan=False).encode("utf-8")
 
@@ -120,7 +125,20 @@ def _unwrap(obj: Any) -> Any:
 
 
 def children(obj: Any) -> list:
-    """``[(name or key, child)]``: what the SavedModel keeps of ``obj``, in order."""
+    """``[(name or key, child)]``: what the SavedModel keeps of ``obj``, in order.
+
+    Example:
+        >>> import minitf as tf
+        >>> class M(tf.Module):
+        ...     def __init__(self):
+        ...         self.w = tf.Variable(1.0)
+        ...         self.note = "not saved"
+        ...     @tf.function
+        ...     def f(self, x):
+        ...         return x * self.w
+        >>> [name for name, _ in children(M())]
+        ['w', 'f']
+    """
     if isinstance(obj, (Variable, Function, ConcreteFunction)):
         return []
     if isinstance(obj, (list, tuple)):
@@ -128,10 +146,9 @@ def children(obj: Any) -> list:
     if isinstance(obj, dict):
         return [(k, v) for k, v in obj.items() if _saveable(v)]
     own = getattr(type(obj), "_checkpoint_children", None)
-    attributes = own(obj) if own is not None else {
-        k: v for k, v in getattr(obj, "__dict__", {}).items()
-        if k not in _SKIP and (not k.startswith("__") or k == "__call__")}
-    out = [(k, v) for k, v in attributes.items() if _saveable(v)]
+    attributes = own(obj) if own is not None else getattr(obj, "__dict__", {})
+    out = [(k, v) for k, v in attributes.items()
+           if k not in _SKIP and (not k.startswith("__") or k == "__call__") and _saveable(v)]
     # tf.function methods live on the class; reading one binds it to this object.
     names = {k for k, _ in out}
     for klass in type(obj).__mro__:

@@ -118,6 +118,17 @@ def signature_function(entry: Any, cf: ConcreteFunction, owner_class: type) -> C
         entry: the stored entry.
         cf: the loaded concrete function.
         owner_class: ``RestoredFunction`` (the keyword-only owner that binds calls).
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.saved_model.restored import RestoredFunction
+        >>> f = tf.function(lambda a, b: a - b)
+        >>> cf = f.get_concrete_function(tf.TensorSpec([], tf.int32),
+        ...                              tf.TensorSpec([], tf.int32))
+        >>> entry = signature_entry(cf, "serving_default", lambda cf, name: 0)
+        >>> sig = signature_function(entry, cf, RestoredFunction)
+        >>> sig(b=tf.constant(1), a=tf.constant(5))["output_0"].numpy()
+        np.int32(4)
     """
     _expect(isinstance(entry, dict), "bad signature")
     graph = cf.graph

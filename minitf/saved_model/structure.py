@@ -45,7 +45,12 @@ _PARAMETER_KINDS = {k.name: k for k in (_P.POSITIONAL_ONLY, _P.POSITIONAL_OR_KEY
 
 
 def value_to_json(value: Any, what: str) -> Any:
-    """A Python scalar (None, bool, int, float, str) as JSON; floats may be nan/inf."""
+    """A Python scalar (None, bool, int, float, str) as JSON; floats may be nan/inf.
+
+    Example:
+        >>> value_to_json(float("inf"), "x"), value_to_json(3, "x")
+        ({'float': 'inf'}, 3)
+    """
     if isinstance(value, float) and not math.isfinite(value):
         return {"float": repr(value)}
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -55,7 +60,12 @@ def value_to_json(value: Any, what: str) -> Any:
 
 
 def value_from_json(value: Any) -> Any:
-    """Inverse of :func:`value_to_json`."""
+    """Inverse of :func:`value_to_json`.
+
+    Example:
+        >>> value_from_json({"float": "-inf"})
+        -inf
+    """
     if isinstance(value, dict):
         _expect(set(value) == {"float"} and value["float"] in ("nan", "inf", "-inf"),
                 f"bad value {value!r}")
@@ -84,6 +94,11 @@ def type_to_json(t: tuple, what: str = "an argument") -> Any:
 
     Raises:
         TypeError: for objects traced by identity or namedtuples (not storable).
+
+    Example:
+        >>> import minitf as tf
+        >>> type_to_json(("dict", (("k", ("P", None)),)))
+        {'dict': [['k', {'value': None}]]}
     """
     kind = t[0]
     if kind == "T":
@@ -106,7 +121,12 @@ def type_to_json(t: tuple, what: str = "an argument") -> Any:
 
 
 def type_from_json(data: Any) -> tuple:
-    """Inverse of :func:`type_to_json`."""
+    """Inverse of :func:`type_to_json` (every leaf checked).
+
+    Example:
+        >>> type_from_json({"variable": ["float32", [2], True]})
+        ('V', tf.float32, (2,), True)
+    """
     _expect(isinstance(data, dict) and len(data) == 1, f"bad type {data!r}")
     (kind, body), = data.items()
     if kind == "tensor":
@@ -176,7 +196,12 @@ def template_to_json(template: Any) -> Any:
 
 
 def template_from_json(data: Any) -> Any:
-    """Inverse of :func:`template_to_json`."""
+    """Inverse of :func:`template_to_json`.
+
+    Example:
+        >>> template_from_json({"tuple": [0, {"list": [1]}]})
+        (0, [1])
+    """
     return _tree_from_json(data, _index_leaf)
 
 
@@ -196,7 +221,12 @@ def specs_to_json(specs: Any) -> Any:
 
 
 def specs_from_json(data: Any) -> Any:
-    """Inverse of :func:`specs_to_json`."""
+    """Inverse of :func:`specs_to_json`.
+
+    Example:
+        >>> specs_from_json({"list": [{"spec": ["int32", [], None]}]})
+        [TensorSpec(shape=(), dtype=tf.int32, name=None)]
+    """
     def leaf(d: Any) -> TensorSpec:
         _expect(isinstance(d, dict) and isinstance(d.get("spec"), list)
                 and len(d["spec"]) == 3, f"bad spec {d!r}")
@@ -232,7 +262,13 @@ def signature_to_json(signature: inspect.Signature) -> list:
 
 
 def signature_from_json(data: Any) -> inspect.Signature:
-    """Inverse of :func:`signature_to_json`."""
+    """Inverse of :func:`signature_to_json`.
+
+    Example:
+        >>> str(signature_from_json([{"name": "x", "kind": "POSITIONAL_OR_KEYWORD"},
+        ...                          {"name": "k", "kind": "KEYWORD_ONLY", "default": 1}]))
+        '(x, *, k=1)'
+    """
     _expect(isinstance(data, list), "bad signature")
     params = []
     for entry in data:
