@@ -124,7 +124,10 @@ def test_load_of_save_computes_the_same(program, shape, data):
     tf.saved_model.save(m, path)
     loaded = tf.saved_model.load(path)
     got = loaded(tf.constant(x))
-    # The same equations run on the same values: bit for bit.
+    # The same equations (the listing is identical) run on the same values: bit for bit.
+    spec = tf.TensorSpec(shape, tf.float64)
+    assert str(loaded.__call__.get_concrete_function(spec).graph) == \
+        str(m.__call__.get_concrete_function(spec).graph)
     np.testing.assert_array_equal(got.numpy(), expected.numpy())
     np.testing.assert_allclose(got.numpy(), run_numpy(program, [x, w]) * 1.5, rtol=1e-12)
     # Gradients through the loaded graph equal those through the original.
@@ -223,6 +226,47 @@ def test_nested_objects_control_flow_assignments_and_python_arguments(tmp_path):
     assert loaded.mixed(tf.constant([5.0]))["y"].numpy().tolist() == [10.0]  # the default
     with pytest.raises(ValueError, match="2 option"):
         loaded.mixed(tf.constant([1.0]), 4.0)
+
+
+class Inner(tf.Module):
+    def __init__(self):
+        self.w = tf.Variable([2.0, 3.0])
+
+    @tf.function
+    def __call__(self, x):
+        return tf.sin(x) * self.w
+
+
+class Outer(tf.Module):
+    def __init__(self):
+        self.inner = Inner()
+        self.b = tf.Variable(1.0)
+
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+    def __call__(self, x):
+        s = tf.zeros([2])
+        for _ in tf.range(3):
+            s += self.inner(x)  # a tf.function call (its own graph) inside a loop body
+        return s + self.b
+
+
+def test_nested_function_calls_and_their_gradients(tmp_path):
+    m = Outer()
+    tf.saved_model.save(m, str(tmp_path / "m"))
+    loaded = tf.saved_model.load(str(tmp_path / "m"))
+    graph = str(m.__call__.get_concrete_function().graph)
+    assert "call[" in graph and "while[" in graph
+    assert str(loaded.__call__.get_concrete_function().graph) == graph
+    x = tf.constant([1.0, 2.0])
+    grads = []
+    for obj in (m, loaded):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(obj(x))
+        grads.append([g.numpy() for g in tape.gradient(y, [obj.inner.w, obj.b])])
+    # d/dw = 3 sin(x), d/db = 2 (two outputs), through the loaded graph too.
+    np.testing.assert_allclose(grads[1][0], 3 * np.sin([1.0, 2.0]), rtol=1e-6)
+    assert grads[1][1] == 2.0
+    np.testing.assert_array_equal(grads[1][0], grads[0][0])
 
 
 def test_function_with_input_signature_is_traced_at_save_time(tmp_path):

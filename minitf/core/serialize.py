@@ -22,8 +22,8 @@ functions, a Keras ``Lambda`` layer). A graph is written as::
   otherwise into an arrays file (``{"array": "c3", ...}``; see ``arrays`` below);
 * a **capture** (a variable the graph reads) is written as whatever ``capture_ref``
   returns — a SavedModel stores the variable's node id in its object graph. A graph held
-  in a param (a branch, a called function) is stored self-contained: the equation that
-  holds it feeds its captures as ordinary inputs.
+  in a param (a branch, a called function) runs on the inputs its equation passes, so
+  its captures are kept only when they can be named (for the listing).
 
 Loading validates everything it reads (names, dtypes, shapes, param keys and types) and
 finally re-derives every type with :func:`~minitf.core.graph.typecheck`; anything that
@@ -158,6 +158,13 @@ def _graph(graph: Graph, writer: _Writer, nested: bool = False) -> dict:
            "outputs": [atom(a) for a in graph.outputs]}
     if graph.captures and not nested:
         out["captures"] = [writer.capture_ref(c) for c in graph.captures]
+    elif graph.captures and writer.capture_ref is not None:
+        # A nested graph runs on the inputs its equation passes; its captures are only
+        # names for the listing, kept when they can be named.
+        try:
+            out["captures"] = [writer.capture_ref(c) for c in graph.captures]
+        except ValueError:
+            pass
     if graph.assigned:
         out["assigned"] = list(graph.assigned)
     return out
@@ -336,7 +343,7 @@ class _Reader:
             eqns.append(Eqn(prim, ins, params, outs))
         outputs = [atom(a) for a in _as_list(data.get("outputs"))]
         captures = []
-        if "captures" in data and not nested:
+        if "captures" in data and (self.captures is not None or not nested):
             _expect(self.captures is not None, "a graph with captures needs a capture table")
             captures = [self.captures(ref) for ref in _as_list(data["captures"])]
             _expect(len(captures) <= len(inputs), "more captures than inputs")
