@@ -73,11 +73,7 @@ def tutorial_output() -> list[str]:
     env = dict(os.environ, MPLBACKEND="Agg")
     done = subprocess.run([sys.executable, TUTORIAL.name], cwd=TUTORIAL.parent, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
-    # The tutorial holds the whole guide. Until tf.saved_model lands it stops at
-    # `tf.saved_model.save`, after the cells checked here (tests/test_tutorials.py
-    # checks the whole run).
-    pending = "has no attribute 'saved_model'" in done.stderr
-    assert done.returncode == 0 or pending, done.stderr[-3000:]
+    assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout.splitlines()
 
 

@@ -13,7 +13,6 @@ against ``tests/seed/tf-2.21-reference-output.txt``.
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import subprocess
@@ -32,30 +31,6 @@ MARKS = {
     "06": "modules", "07": "modules", "08": "keras", "09": "data", "10": "persistence",
     "11": "kernels",
 }
-
-
-def _saved_model_landed() -> bool:
-    """True once ``tf.saved_model.save`` exists (issue: SavedModel)."""
-    try:
-        return hasattr(importlib.import_module("minitf.saved_model"), "save")
-    except ImportError:
-        return False
-
-
-# Tutorials that use a feature still being built. Each stays in the suite as an expected
-# failure that names the missing feature, and runs for real as soon as the feature lands
-# (the condition turns false): nothing to remember to re-enable.
-PENDING = {
-    name: (not _saved_model_landed(), "tf.saved_model.save/load has not landed yet")
-    for name in ("01_basics.py", "01_basics.ja.py", "10_checkpoints_and_savedmodel.py")
-}
-
-
-def _pending(name: str) -> list:
-    if name not in PENDING:
-        return []
-    condition, reason = PENDING[name]
-    return [pytest.mark.xfail(condition, reason=reason, strict=True)]
 
 
 _RUNS: dict[str, tuple[subprocess.CompletedProcess, Path]] = {}
@@ -78,8 +53,7 @@ def run_tutorial(path: Path, factory: pytest.TempPathFactory
 
 
 @pytest.mark.parametrize("path", [
-    pytest.param(p, id=p.name,
-                 marks=[getattr(pytest.mark, MARKS[p.name[:2]])] + _pending(p.name))
+    pytest.param(p, id=p.name, marks=getattr(pytest.mark, MARKS[p.name[:2]]))
     for p in TUTORIALS
 ])
 def test_tutorial_runs(path: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -114,17 +88,6 @@ def test_basics_tutorial_holds_the_seed_guide_in_order() -> None:
             assert any(line == expected for line in lines), f"{name}: missing {expected!r}"
 
 
-def test_cells_allowed_to_raise_only_while_their_feature_is_pending() -> None:
-    """The docs build executes the tutorials and stops at any exception, except in cells
-    tagged ``raises-exception``: those mark the cells of a feature that has not landed
-    (tf.saved_model). Once it lands, the tags must go, so the site shows real outputs."""
-    for path in TUTORIALS:
-        tagged = 'tags=["raises-exception"]' in path.read_text(encoding="utf-8")
-        if tagged:
-            assert path.name in PENDING and PENDING[path.name][0], (
-                f"{path.name}: remove the raises-exception cell tags, the feature landed")
-
-
 # ---------------------------------------------------------------------------------------
 # The basics tutorial's values against TensorFlow's
 # ---------------------------------------------------------------------------------------
@@ -139,7 +102,6 @@ LOSS_LINE = re.compile(r"Mean squared error for step (\d+): (\d+\.\d{3})$")
 
 
 @pytest.mark.tensors
-@pytest.mark.xfail(PENDING["01_basics.py"][0], reason=PENDING["01_basics.py"][1], strict=True)
 def test_basics_prints_what_tensorflow_printed(
         tmp_path_factory: pytest.TempPathFactory) -> None:
     done, _ = run_tutorial(ROOT / "tutorials" / "01_basics.py", tmp_path_factory)

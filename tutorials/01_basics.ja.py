@@ -188,11 +188,11 @@ print(repr(mod.multiply(tf.constant([1, 2, 3]))))
 # JSON と配列ファイルで保存し、読み込み時にファイル内のコードを実行することは
 # ありません)。
 
-# %% tags=["raises-exception"]
+# %%
 save_path = './saved'
 tf.saved_model.save(mod, save_path)
 
-# %% tags=["raises-exception"]
+# %%
 reloaded = tf.saved_model.load(save_path)
 print(repr(reloaded.multiply(tf.constant([1, 2, 3]))))
 

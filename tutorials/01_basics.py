@@ -183,11 +183,11 @@ print(repr(mod.multiply(tf.constant([1, 2, 3]))))
 # rebuilt from the saved graph and variables alone (minitf stores them as JSON and
 # array files, and loading never runs code from the files).
 
-# %% tags=["raises-exception"]
+# %%
 save_path = './saved'
 tf.saved_model.save(mod, save_path)
 
-# %% tags=["raises-exception"]
+# %%
 reloaded = tf.saved_model.load(save_path)
 print(repr(reloaded.multiply(tf.constant([1, 2, 3]))))
 
