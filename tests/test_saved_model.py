@@ -368,6 +368,13 @@ def test_parameter_that_is_not_data_is_refused():
         del PRIMITIVES["opaque_for_test"]
 
 
+def test_attribute_named_signatures_is_refused(tmp_path):
+    m = tf.Module()
+    m.signatures = [tf.Variable(1.0)]
+    with pytest.raises(ValueError, match="'signatures'.*Rename"):
+        tf.saved_model.save(m, str(tmp_path / "m"))
+
+
 def test_python_object_argument_is_refused(tmp_path):
     class Token:
         pass

@@ -228,6 +228,10 @@ class _Exporter:
                     raise ValueError(f"Cannot save the dict key {k!r}: a SavedModel stores "
                                      f"dicts with string, number, bool or None keys.")
             return {"kind": "dict", "items": [[k, i] for k, i in items]}
+        if any(k == "signatures" for k, _ in items):
+            raise ValueError(f"Cannot save the attribute 'signatures' of {type(obj).__name__}: "
+                             f"a loaded object uses that name for its serving signatures. "
+                             f"Rename the attribute (and pass signatures=... to save).")
         return {"kind": "user_object", "class_name": type(obj).__name__,
                 "children": [[str(k), i] for k, i in items]}
 
