@@ -69,6 +69,15 @@ def test_every_tutorial_is_listed_with_a_chapter() -> None:
         assert any(n.startswith(number + "_") for n in names), f"no tutorial {number}"
 
 
+def test_every_tutorial_is_on_the_docs_site() -> None:
+    """The site's nav (mkdocs.yml) and the tutorials index page list every script."""
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    index = (ROOT / "docs" / "tutorials" / "index.md").read_text(encoding="utf-8")
+    for path in TUTORIALS:
+        assert f"tutorials/{path.name}" in nav, f"{path.name} is missing from mkdocs.yml"
+        assert f"({path.name})" in index, f"{path.name} is missing from the tutorials index"
+
+
 def test_every_tutorial_ends_with_what_you_learned() -> None:
     for path in TUTORIALS:
         last_cell = path.read_text(encoding="utf-8").split("# %%")[-1]
