@@ -67,9 +67,10 @@ print(concrete.graph)
 #
 # ## The Python that runs the graph
 #
-# When no tape is recording, minitf does not interpret the graph equation by equation.
-# It writes the graph out as straight-line Python — one line per equation, calling the
-# NumPy implementation of each primitive — and compiles that once. You can print it:
+# On the CPU, when no tape is recording, minitf does not interpret the graph equation
+# by equation. It writes the graph out as straight-line Python — one line per equation,
+# calling the NumPy implementation of each primitive — and compiles that once. You can
+# print it:
 
 # %%
 print(concrete.graph.python_source())
