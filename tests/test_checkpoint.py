@@ -259,3 +259,30 @@ def test_index_from_another_save_is_refused(tmp_path):
 def test_missing_checkpoint_is_not_found(tmp_path):
     with pytest.raises(errors.NotFoundError):
         tf.train.Checkpoint(v=tf.Variable(1.0)).restore(str(tmp_path / "nothing"))
+
+
+def test_optimizer_slots_use_tf_keys_and_restore_when_created_later(tmp_path):
+    # Keys as TF 2.21 lists them for an Adam optimizer after one step.
+    v = tf.Variable([1.0], name="v")
+    opt = tf.keras.optimizers.Adam(0.1)
+    opt.apply_gradients([(tf.constant([1.0]), v)])
+    path = tf.train.Checkpoint(v=v, opt=opt).save(str(tmp_path / "c"))
+    assert [k for k, _ in tf.train.list_variables(path)] == [
+        "opt/_iterations/.ATTRIBUTES/VARIABLE_VALUE",
+        "opt/_learning_rate/.ATTRIBUTES/VARIABLE_VALUE",
+        "opt/_variables/2/.ATTRIBUTES/VARIABLE_VALUE",
+        "opt/_variables/3/.ATTRIBUTES/VARIABLE_VALUE",
+        "save_counter/.ATTRIBUTES/VARIABLE_VALUE",
+        "v/.ATTRIBUTES/VARIABLE_VALUE",
+    ]
+    m, s = (x.numpy() for x in opt.variables[2:])
+    # A new optimizer has no slots yet: they are restored the moment they are created.
+    v2 = tf.Variable([0.0], name="v")
+    opt2 = tf.keras.optimizers.Adam(0.1)
+    status = tf.train.Checkpoint(v=v2, opt=opt2).restore(path)
+    opt2.apply_gradients([(tf.constant([0.0]), v2)])  # builds the slots, then one step
+    status.assert_consumed()
+    assert int(opt2.iterations.numpy()) == 2
+    # With a zero gradient Adam's moments only decay: m <- 0.9 m, s <- 0.999 s.
+    np.testing.assert_allclose(opt2.variables[2].numpy(), 0.9 * m, rtol=1e-6)
+    np.testing.assert_allclose(opt2.variables[3].numpy(), 0.999 * s, rtol=1e-6)

@@ -162,6 +162,8 @@ def notify_attribute(parent: Any, name: str, value: Any) -> None:
 
     ``tf.Module`` calls this from ``__setattr__`` (cheap: one dict lookup when nothing
     waits), so a layer that creates its weights after ``restore`` still receives them.
+    For a list, ``name`` is the new element's index as a string (Keras optimizers call
+    it when they append a slot variable).
     """
     entry = _PENDING.get(id(parent))
     if entry is None:
@@ -215,11 +217,13 @@ class CheckpointLoadStatus:
                 self._match(sub, live[name])
             else:
                 waiting[name] = sub
-        if waiting and not isinstance(obj, (list, tuple, dict)):
+        if waiting and not isinstance(obj, tuple):
+            # Objects are held weakly; lists and dicts (no weakrefs) strongly, which keeps
+            # their id from being reused while values wait for them.
             try:
-                ref: Optional[weakref.ref] = weakref.ref(obj)
+                ref: Any = weakref.ref(obj)
             except TypeError:
-                ref = None
+                ref = (lambda held: lambda: held)(obj)
             entry = _PENDING.get(id(obj))
             if entry is not None:
                 entry[1].update(waiting)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
+from minitf.train.checkpoint import notify_attribute
 from minitf import dtypes as _dtypes
 from minitf.keras.layer import snake_case, unique_name
 from minitf.keras.variable import KerasVariable
@@ -98,6 +99,8 @@ class Optimizer:
         var = KerasVariable(value, trainable=False, name=name, path=f"{self.name}/{name}",
                             dtype=dtype)
         self._variables.append(var)
+        # A checkpoint restored before this slot existed may be waiting for it.
+        notify_attribute(self._variables, str(len(self._variables) - 1), var)
         return var
 
     # -- state ----------------------------------------------------------------------------
@@ -283,8 +286,15 @@ class Optimizer:
         return cls(**config)
 
     def _checkpoint_children(self) -> dict:
-        # What tf.train.Checkpoint saves: every optimizer variable, by its unique name.
-        return {v.name: v for v in self._variables}
+        # TF 2.21's keys: opt/_iterations, opt/_learning_rate, then the slots by their
+        # position, opt/_variables/N (N from 2: positions 0 and 1 are the two above and
+        # are saved under their first path only). Positions, not names, so a new model
+        # whose layers got other automatic names still restores its optimizer state.
+        children = {"_iterations": self._iterations}
+        if self._learning_rate is not None:
+            children["_learning_rate"] = self._learning_rate
+        children["_variables"] = self._variables
+        return children
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
