@@ -58,6 +58,7 @@ from minitf.ops.shape import (  # noqa: F401
 _install_variable_operators()
 from minitf import keras  # noqa: E402,F401  (tf.keras: layers, models, training)
 from minitf import saved_model  # noqa: E402,F401  (tf.saved_model: save/load, data only)
+from minitf import distribute  # noqa: E402,F401  (tf.distribute: on torch.distributed)
 
 newaxis = None
 __version__ = "0.1.0"
@@ -91,7 +92,7 @@ __all__ = [
     "GradientTape", "UnconnectedGradients", "custom_gradient", "stop_gradient", "device",
     "init_scope", "name_scope",
     # tf.keras, tf.saved_model
-    "keras", "saved_model",
+    "keras", "saved_model", "distribute",
     # graphs: tf.function, modules, control flow
     "function", "Module", "cond", "while_loop", "print", "autograph",
 ]

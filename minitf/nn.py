@@ -15,5 +15,8 @@ from minitf.ops.nn import (  # noqa: F401
 
 from minitf.ops.conv import conv2d  # noqa: F401
 from minitf.ops.pooling import avg_pool2d, max_pool2d  # noqa: F401
+from minitf.distribute.losses import (  # noqa: F401  (losses for tf.distribute loops)
+    compute_average_loss, scale_regularization_loss,
+)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

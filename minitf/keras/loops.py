@@ -23,6 +23,7 @@ from typing import Any, Optional
 import numpy as np
 
 from minitf import nest
+from minitf.distribute.keras_hooks import shard_batches
 from minitf.keras.callbacks import CallbackList
 from minitf.keras.data_adapter import is_array_like, make_batches, train_validation_split
 
@@ -88,12 +89,15 @@ class Loops:
         if class_weight is not None and y is not None:
             sample_weight = _class_weight_to_sample_weight(y, class_weight)
         data = make_batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        # Under a strategy, each worker reads its shard of every global batch.
+        strategy = getattr(self, "_distribute_strategy", None)
+        data = shard_batches(strategy, data)
         cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                            verbose=verbose, epochs=epochs, steps=data.num_batches)
         val_data = None
         if validation_data is not None:
-            val_data = self._validation_batches(validation_data, validation_batch_size or
-                                                batch_size, validation_steps)
+            val_data = shard_batches(strategy, self._validation_batches(
+                validation_data, validation_batch_size or batch_size, validation_steps))
         self.stop_training = False
         train_function = self.make_train_function()
         batch_logs_wanted = cbs.needs_batch_logs
@@ -186,6 +190,7 @@ class Loops:
         self._assert_compiled("evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
         data = make_batches(x, y, sample_weight, batch_size, shuffle=False, steps=steps)
+        data = shard_batches(getattr(self, "_distribute_strategy", None), data)
         cbs = CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                            epochs=1, steps=data.num_batches)
         logs = self._run_evaluation(data, cbs)

@@ -29,6 +29,7 @@ import numpy as np
 
 from minitf import nest
 from minitf.autodiff import GradientTape
+from minitf.distribute import keras_hooks as _distribute
 from minitf.keras import metrics as _metrics
 from minitf.keras import optimizers as _optimizers
 from minitf.keras.compile_utils import CompileLoss, CompileMetrics
@@ -86,6 +87,8 @@ class Trainer:
         self._run_eagerly = False
         self.stop_training = False
         self.history: Any = None
+        # tf.distribute: a model made in a strategy's scope trains under it in fit.
+        self._distribute_strategy = _distribute.strategy_in_scope()
         self._reset_step_functions()
 
     def _reset_step_functions(self) -> None:
@@ -118,6 +121,8 @@ class Trainer:
             'Adam'
         """
         self.optimizer = _optimizers.get(optimizer)
+        self._distribute_strategy = _distribute.attach_to_optimizer(
+            getattr(self, "_distribute_strategy", None), self.optimizer)
         self.loss = loss
         names = self._output_names()
         self._compile_loss = CompileLoss(loss, loss_weights, names) if loss is not None \
@@ -138,6 +143,12 @@ class Trainer:
         if outputs is None or len(outputs) < 2:
             return None
         return [t._keras_history[0].name for t in outputs]
+
+    @property
+    def distribute_strategy(self) -> Any:
+        """The ``tf.distribute`` strategy the model was created under (else the default)."""
+        from minitf.distribute import get_strategy
+        return getattr(self, "_distribute_strategy", None) or get_strategy()
 
     @property
     def run_eagerly(self) -> bool:
@@ -241,10 +252,12 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            # Under a strategy: loss / replicas, as the optimizer sums the gradients.
+            scaled_loss = _distribute.scale_loss(self.optimizer, loss)
         self._loss_tracker.update_state(loss, sample_weight=self._batch_size(x))
         variables = self._step_variables()
         if variables:
-            grads = tape.gradient(loss, variables)
+            grads = tape.gradient(scaled_loss, variables)
             self.optimizer.apply_gradients(zip(grads, variables))
         return y_pred
 
@@ -325,8 +338,12 @@ class Trainer:
 
     def _logs(self, step_output: Any) -> dict:
         """The logs after a step: its own output, else the metrics' current results."""
-        return to_python(step_output if step_output is not None else
-                         self.get_metrics_result())
+        if step_output is not None:
+            return to_python(step_output)
+        # Under a strategy: the metrics over every worker's samples (summed states).
+        with _distribute.summed_metric_states(getattr(self, "_distribute_strategy", None),
+                                              self.metrics):
+            return to_python(self.get_metrics_result())
 
     def make_predict_function(self, force: bool = False) -> Callable:
         """The (traced) prediction step: ``f(x) -> outputs``."""

@@ -26,6 +26,7 @@ from typing import Any, Iterable, Optional
 
 from minitf.train.checkpoint import notify_attribute
 from minitf import dtypes as _dtypes
+from minitf.distribute import keras_hooks as _distribute
 from minitf.keras.layer import snake_case, unique_name
 from minitf.keras.variable import KerasVariable
 from minitf.ops import elementwise as ew
@@ -84,6 +85,8 @@ class Optimizer:
         self._trainable_variables: list = []
         self._index: dict = {}  # id(model variable) -> its position (slot lookup)
         self._exclude_from_wd: set = set()
+        # tf.distribute: made in a strategy's scope, it sums the gradients over replicas.
+        self._distribution_strategy = _distribute.strategy_in_scope()
         with init_scope():
             self._iterations = self._new_variable(0, "iteration", _dtypes.int64)
             from minitf.keras.optimizers.schedules import LearningRateSchedule
@@ -170,6 +173,9 @@ class Optimizer:
         self._trainable_variables = list(variables)
         self._index = {id(v): i for i, v in enumerate(variables)}
         self.built = True
+        # Under a strategy, every replica starts from rank 0's weights (a broadcast).
+        _distribute.mirror_variables(getattr(self, "_distribution_strategy", None),
+                                     self._trainable_variables)
 
     def _var_index(self, variable: Variable) -> int:
         return self._index[id(variable)]
@@ -218,7 +224,10 @@ class Optimizer:
                 f"No gradients provided for any variable: {[v.name for v in trainable_variables]}"
                 f". The loss does not depend on them; check that the model's output is used "
                 f"to compute the loss inside the GradientTape.")
-        grads = self._clip_gradients([g for g, _ in pairs])
+        # Under a strategy: the sum over replicas (one all-reduce), then clipping.
+        grads = _distribute.aggregate_gradients(getattr(self, "_distribution_strategy", None),
+                                                [g for g, _ in pairs])
+        grads = self._clip_gradients(grads)
         variables = [v for _, v in pairs]
         lr = self._current_learning_rate()
         if self.weight_decay:
