@@ -231,3 +231,21 @@ def programs(draw: st.DrawFn, n_inputs: int = 2, max_len: int = 8) -> list:
         const = draw(st.sampled_from((0.5, -1.5, 2.0)))
         steps.append((op, i, j, const))
     return steps
+
+
+# ---------------------------------------------------------------------------------------
+# Global batches split across replicas (tests/test_distribute.py)
+# ---------------------------------------------------------------------------------------
+@st.composite
+def global_batches(draw: st.DrawFn, max_rows: int = 13, max_replicas: int = 5) -> tuple:
+    """A global batch ``(x, y)`` of 0..``max_rows`` rows and a replica count.
+
+    ``x`` has a random trailing shape (rank 1 to 3 in all), ``y`` one value per row, so a
+    split must cut every component of the batch at the same rows.
+    """
+    rows = draw(st.integers(0, max_rows))
+    trailing = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    x = draw(hnp.arrays(np.float32, (rows,) + tuple(trailing),
+                        elements=st.floats(-10, 10, width=32)))
+    y = np.arange(rows, dtype=np.int32)
+    return x, y, draw(st.integers(1, max_replicas))

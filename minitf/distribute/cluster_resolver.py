@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Mapping, Optional
+from typing import Mapping, Optional
 
 __all__ = ["ClusterSpec", "ClusterResolver", "SimpleClusterResolver",
            "TFConfigClusterResolver", "from_environment"]

@@ -322,8 +322,8 @@ class ReplicaContext:
         Example:
             >>> import minitf as tf
             >>> ctx = tf.distribute.get_replica_context()
-            >>> ctx.all_reduce("MEAN", [tf.constant(1.0), tf.constant(4)])
-            [<tf.Tensor: shape=(), dtype=float32, numpy=1.0>, <tf.Tensor: shape=(), dtype=int32, numpy=4>]
+            >>> [float(v) for v in ctx.all_reduce("MEAN", [tf.constant(1.0), tf.constant(4)])]
+            [1.0, 4.0]
         """
         flat = [convert_to_tensor(v) for v in nest.flatten(value)]
         out = self._strategy._all_reduce(as_reduce_op(reduce_op), flat)
