@@ -162,18 +162,29 @@ def worker_main(out_dir: str) -> None:
 # ---------------------------------------------------------------------------------------
 # The tests (the parent process)
 # ---------------------------------------------------------------------------------------
-def launch_workers(script_args: list, out: Path, timeout: int = 180) -> subprocess.CompletedProcess:
-    env = dict(os.environ, MINITF_DEVICE="cpu", PYTHONPATH=str(ROOT))
+def launch_workers(script_args: list, out: Path, timeout: int = 180,
+                   device: str = "numpy") -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    if device == "numpy":
+        env["MINITF_DEVICE"] = "cpu"
+    else:  # the GPU backend's code path on torch CPU tensors (kernels interpreted)
+        env.pop("MINITF_DEVICE", None)
+        env["MINITF_TRITON_ON_CPU"] = "1"
     return subprocess.run([sys.executable, "-m", "minitf.distribute.launch", "--nproc", "2",
                            "--timeout", str(timeout), *script_args],
                           cwd=out, env=env, capture_output=True, text=True,
                           timeout=timeout + 30, check=False)
 
 
-@pytest.fixture(scope="module")
-def workers(tmp_path_factory: pytest.TempPathFactory) -> list:
+# "numpy": NumPy buffers, wrapped for Gloo without a copy. "simulated-gpu": the GPU
+# backend's buffers (torch tensors) with the Triton kernels interpreted on the CPU — the
+# path a GPU takes, except that NCCL replaces Gloo (which needs a real GPU).
+@pytest.fixture(scope="module", params=["numpy", pytest.param("simulated-gpu",
+                                                              marks=pytest.mark.slow)])
+def workers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> list:
     out = tmp_path_factory.mktemp("workers")
-    done = launch_workers([str(Path(__file__)), str(out)], out)
+    done = launch_workers([str(Path(__file__)), str(out)], out, timeout=400,
+                          device=request.param)
     assert done.returncode == 0, f"the workers failed:\n{done.stdout}\n{done.stderr[-6000:]}"
     return [dict(np.load(out / f"rank{r}.npz")) for r in range(2)]
 
