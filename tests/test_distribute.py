@@ -29,6 +29,7 @@ from minitf.distribute.launch import _split, launch, worker_environment
 from minitf.keras.data_adapter import make_batches
 from tests.strategies import arrays, global_batches, shapes
 
+pytestmark = pytest.mark.distribute
 ReduceOp = tf.distribute.ReduceOp
 
 

@@ -31,6 +31,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.distribute
 GLOBAL_BATCH = 8
 STEPS = 5
 FEATURES = 4

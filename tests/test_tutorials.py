@@ -29,7 +29,7 @@ REFERENCE = ROOT / "tests" / "seed" / "tf-2.21-reference-output.txt"
 MARKS = {
     "01": "tensors", "02": "tensors", "03": "tensors", "04": "autodiff", "05": "graphs",
     "06": "modules", "07": "modules", "08": "keras", "09": "data", "10": "persistence",
-    "11": "kernels",
+    "11": "kernels", "12": "distribute",
 }
 
 

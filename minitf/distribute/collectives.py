@@ -245,8 +245,8 @@ def all_reduce_tensors(tensors: list) -> list:
         by_dtype.setdefault(t.dtype, []).append(i)
     for indices in by_dtype.values():
         shapes = [tuple(tensors[i]._shape) for i in indices]
-        if any(None in s for s in shapes):
-            for i in indices:  # unknown sizes: no static split, so one call each
+        if len(indices) == 1 or any(None in s for s in shapes):
+            for i in indices:  # nothing to pack, or no static sizes to split: one call each
                 out[i] = all_reduce(tensors[i])
             continue
         sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
