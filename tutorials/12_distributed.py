@@ -18,6 +18,7 @@
 # %%
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -269,8 +270,7 @@ for line in workers[0]["collectives"]:
 print("custom loop losses:", np.round(workers[0]["loop_losses"], 4))
 
 # %%
-import shutil
-shutil.rmtree(workdir)
+shutil.rmtree(workdir)   # the tutorial leaves no files behind
 
 # %% [markdown]
 # On one machine with few cores, two workers are rarely faster than one: each needs
@@ -292,7 +292,8 @@ shutil.rmtree(workdir)
 #   `python -m minitf.distribute.launch --nproc N script.py` or `torchrun`.
 # - The all-reduce is an equation of the traced step, one flat buffer per step.
 #
-# Try: make the global batch 15 instead of 16 (shards of 8 and 7) in the custom loop —
-# it still matches one process, because each worker divides by the global batch size.
-# Then do the same with `model.fit`, which divides each worker's *mean* by the number
-# of workers, and see that the last, uneven batch makes a small difference.
+# Try: launch four workers (`--nproc 4`, and read four JSON files): each now reads 4
+# rows of every global batch of 16, and the weights still match one process. Then add
+# a 65th sample: the last global batch has one row, fewer than the workers, and `fit`
+# skips it on every worker (all workers must take the same steps) — a small difference
+# from one process, which trains on that row too.

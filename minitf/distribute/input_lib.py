@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterator
 
 import numpy as np
@@ -200,7 +201,7 @@ class ShardedBatches:
     def __init__(self, source: Any, replica_id: int, num_replicas: int, seed: int) -> None:
         self._source = source
         self._replica_id, self._num_replicas = replica_id, num_replicas
-        self._seed, self._epochs = int(seed), 0
+        self._seed, self._epochs, self._warned = int(seed), 0, False
         self.num_batches = getattr(source, "num_batches", None)
 
     def _global_batches(self) -> Iterator[tuple]:
@@ -218,6 +219,14 @@ class ShardedBatches:
     def epoch(self) -> Iterator[tuple]:
         """One pass: this worker's shard of each global batch."""
         for batch in self._global_batches():
-            if _batch_size(nest.flatten(batch)) < self._num_replicas:
-                continue  # some worker would get no rows: every worker skips it
+            rows = _batch_size(nest.flatten(batch))
+            if rows < self._num_replicas:  # some worker would get no rows: all skip it
+                if not self._warned:
+                    self._warned = True
+                    warnings.warn(f"A global batch of {rows} row(s) cannot give each of the "
+                                  f"{self._num_replicas} replicas a row; every worker skips "
+                                  f"it. Choose the number of samples or the batch size so "
+                                  f"the last batch has at least {self._num_replicas} rows.",
+                                  stacklevel=2)
+                continue
             yield shard_element(batch, self._replica_id, self._num_replicas)
