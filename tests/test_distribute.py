@@ -111,6 +111,11 @@ def test_reduce_with_one_replica_matches_tf() -> None:
     assert float(strategy.reduce("SUM", r, axis=0)) == 12.0
     assert strategy.experimental_local_results(r) == (r,)
 
+    @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
+    def traced_mean(x: object) -> object:  # the row count is only known at run time
+        return strategy.reduce("MEAN", x, axis=0)
+    np.testing.assert_array_equal(traced_mean(tf.constant([[1.0, 2.0], [3.0, 6.0]])), [2, 4])
+
 
 @given(data=st.data(), op=st.sampled_from(list(ReduceOp)))
 def test_reduce_along_an_axis_is_numpys_with_one_replica(data: st.DataObject,

@@ -278,11 +278,22 @@ def _reduce_along_axis(op: ReduceOp, tensors: list, axis: int,
     sums = [reduce_sum(t, axis=axis) for t in tensors]
     if op is ReduceOp.SUM:
         return all_reduce(ReduceOp.SUM, sums)
-    counts = [convert_to_tensor(t._shape[axis], dtype=t.dtype) for t in tensors]
+    counts = [_count_along(t, axis) for t in tensors]
     reduced = all_reduce(ReduceOp.SUM, sums + counts)
     from minitf.ops.elementwise import divide
     n = len(tensors)
     return [_divide_keeping_dtype(s, c, divide) for s, c in zip(reduced[:n], reduced[n:])]
+
+
+def _count_along(t: Tensor, axis: int) -> Tensor:
+    """The number of elements along ``axis``, in ``t``'s dtype (known when traced, or
+    read from the shape at run time when the trace left it unknown)."""
+    size = t._shape[axis]
+    if size is not None:
+        return convert_to_tensor(size, dtype=t.dtype)
+    from minitf.ops.elementwise import cast
+    from minitf.ops.shape import shape
+    return cast(shape(t)[axis], t.dtype)
 
 
 class ReplicaContext:
