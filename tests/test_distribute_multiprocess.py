@@ -23,6 +23,7 @@ What the workers do (see :func:`worker_main`):
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -315,6 +316,29 @@ def test_a_failed_worker_stops_the_job(tmp_path: Path) -> None:
     script.write_text(FAILING_WORKER)
     done = launch_workers([str(script)], tmp_path, timeout=120)
     assert done.returncode != 0, done.stderr[-3000:]
+
+
+TORCHRUN_WORKER = """
+import minitf as tf
+strategy = tf.distribute.MultiWorkerMirroredStrategy(
+    communication_options=tf.distribute.experimental.CommunicationOptions(timeout_seconds=60))
+rank = strategy.cluster_resolver.task_id
+total = strategy.reduce("SUM", tf.constant(rank + 1.0), axis=None)
+print(f"<rank {rank} of {strategy.num_replicas_in_sync}: {float(total)}>", flush=True)
+"""
+
+
+def test_torchrun_starts_workers_too(tmp_path: Path) -> None:
+    from minitf.distribute.launch import free_port
+    script = tmp_path / "torchrun_worker.py"
+    script.write_text(TORCHRUN_WORKER)
+    env = dict(os.environ, MINITF_DEVICE="cpu", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node",
+                           "2", "--master-port", str(free_port()), str(script)], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    tags = sorted(re.findall(r"<rank \d of \d: [\d.]+>", done.stdout))
+    assert tags == ["<rank 0 of 2: 3.0>", "<rank 1 of 2: 3.0>"]
 
 
 if __name__ == "__main__":
