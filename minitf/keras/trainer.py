@@ -146,7 +146,16 @@ class Trainer:
 
     @property
     def distribute_strategy(self) -> Any:
-        """The ``tf.distribute`` strategy the model was created under (else the default)."""
+        """The ``tf.distribute`` strategy the model was created under (else the default).
+
+        Example:
+            >>> import minitf as tf
+            >>> strategy = tf.distribute.MirroredStrategy()
+            >>> with strategy.scope():
+            ...     model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            >>> model.distribute_strategy is strategy
+            True
+        """
         from minitf.distribute import get_strategy
         return getattr(self, "_distribute_strategy", None) or get_strategy()
 
