@@ -17,6 +17,11 @@ Why divide by ``n`` and then sum: with equal shards of ``B / n`` rows,
 the whole global batch, so ``n`` workers take the step one process would take on the
 combined batch. (This is Keras's ``scale_loss_for_distribution``; a custom loop does
 the same with ``tf.nn.compute_average_loss(per_example_loss, global_batch_size=B)``.)
+With unequal shards (a last batch that does not split evenly) the mean of the shards'
+means is not quite the global mean — TensorFlow's Keras has the same small difference.
+
+``fit`` and ``evaluate`` shard their batches; ``train_on_batch`` treats its batch as
+this worker's shard; ``predict`` runs on all of its data on every worker.
 
 Example:
     >>> import minitf as tf
