@@ -158,11 +158,13 @@ def strided_offsets(offs, size1, size2, size3, st0, st1, st2, st3, NDIM: tl.cons
 def unary_kernel(x_ptr, out_ptr, n, OP: tl.constexpr, COMPUTE: tl.constexpr,
                  BLOCK: tl.constexpr):
     # read N, write N. x and out are contiguous.
+    # BEGIN SOLUTION kernels: the unary kernel's block; spec: tests/kernels/test_kernels.py
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
     x = tl.load(x_ptr + offs, mask=mask).to(COMPUTE)
     y = unary_math(x, OP)
     tl.store(out_ptr + offs, y.to(out_ptr.dtype.element_ty), mask=mask)
+    # END SOLUTION
 
 
 @triton.jit
@@ -171,6 +173,7 @@ def binary_kernel(a_ptr, b_ptr, out_ptr, n, size1, size2, size3,
                   OP: tl.constexpr, COMPUTE: tl.constexpr, NDIM: tl.constexpr,
                   BLOCK: tl.constexpr):
     # read 2N, write N (a broadcast operand is mostly served from cache).
+    # BEGIN SOLUTION kernels: the binary kernel, strided loads; spec: tests/kernels/test_kernels.py
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < n
     a_offs = strided_offsets(offs, size1, size2, size3, a0, a1, a2, a3, NDIM)
@@ -179,6 +182,7 @@ def binary_kernel(a_ptr, b_ptr, out_ptr, n, size1, size2, size3,
     b = tl.load(b_ptr + b_offs, mask=mask).to(COMPUTE)
     y = binary_math(a, b, OP)
     tl.store(out_ptr + offs, y.to(out_ptr.dtype.element_ty), mask=mask)
+    # END SOLUTION
 
 
 @triton.jit

@@ -77,6 +77,7 @@ def jacobian(tape: GradientTape, target: Any, sources: Any, unconnected: Any) ->
     flat_sources = nest.flatten(sources)
     keys = [tape._source_keys(s) for s in flat_sources]
     relevant = tape._relevant(keys)
+    # BEGIN SOLUTION autodiff: jacobian rows, one-hot pullbacks; spec: tests/test_autodiff_tape.py
     n = int(np.prod(target._shape, dtype=np.int64))
     rows: list = [[] for _ in flat_sources]
     for i in range(n):
@@ -85,6 +86,7 @@ def jacobian(tape: GradientTape, target: Any, sources: Any, unconnected: Any) ->
                                UnconnectedGradients.NONE)
         for r, g in zip(rows, grads):
             r.append(g)
+    # END SOLUTION
     out = []
     for src, r in zip(flat_sources, rows):
         shape = tuple(target._shape) + _source_shape(src)

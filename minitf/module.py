@@ -194,6 +194,7 @@ def _variables(module: Module) -> list:
 
 
 def _collect_variables(module: Module, out: list, seen: set) -> None:
+    # BEGIN SOLUTION modules: collect variables in TF's order; spec: tests/test_module.py
     attributes = vars(module)
     submodules = []
     for name in sorted(attributes):
@@ -212,6 +213,7 @@ def _collect_variables(module: Module, out: list, seen: set) -> None:
                 submodules.append(leaf)
     for sub in submodules:
         _collect_variables(sub, out, seen)
+    # END SOLUTION
 
 
 def _notify_checkpoint(parent: Any, name: str, value: Any) -> None:

@@ -48,6 +48,7 @@ def trace_type(value: Any) -> Any:
         >>> trace_type([tf.constant([1.0]), 2])
         ('list', (('T', tf.float32, (1,)), ('P', 2)))
     """
+    # BEGIN SOLUTION graphs: the trace cache key of an argument; spec: tests/test_retracing.py
     if isinstance(value, Tensor):
         return ("T", value._dtype, tuple(value._shape))
     if isinstance(value, Variable):
@@ -70,6 +71,7 @@ def trace_type(value: Any) -> Any:
     except TypeError:
         return ("I", id(value), value)
     return ("O", value)
+    # END SOLUTION
 
 
 def is_supertype(general: Any, specific: Any) -> bool:

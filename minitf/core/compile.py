@@ -219,6 +219,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
                     prog.namespace[gname] = v
                     args.append(f"{k}={gname}")
             rhs = f"{impl_names[name]}({', '.join(args)})"
+        # BEGIN SOLUTION graphs: one line of Python per equation; spec: tests/test_graph_ir.py
         if not eqn.outputs:
             prog.lines.append(f"{rhs}  # {name}")
         elif eqn.prim.multiple_results:
@@ -226,6 +227,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
             prog.lines.append(f"{lhs} = {rhs}  # {name}")
         else:
             prog.lines.append(f"{outs[0]} = {rhs}  # {name}")
+        # END SOLUTION
     prog.output_exprs = [atom(a) for a in graph.outputs]
     return prog
 

@@ -70,6 +70,7 @@ def eliminate_dead_code(graph: Graph) -> Graph:
         >>> len(eliminate_dead_code(f.get_concrete_function(tf.constant(1.0)).raw_graph).eqns)
         0
     """
+    # BEGIN SOLUTION graphs: dead-code elimination, one backward sweep; spec: tests/test_graph_ir.py
     needed = {id(a) for a in graph.outputs if isinstance(a, Var)}
     keep = []
     for eqn in reversed(graph.eqns):
@@ -78,6 +79,7 @@ def eliminate_dead_code(graph: Graph) -> Graph:
             needed.update(id(a) for a in eqn.inputs if isinstance(a, Var))
     keep.reverse()
     return graph.with_eqns(keep)
+    # END SOLUTION
 
 
 def _key(value: Any) -> Any:

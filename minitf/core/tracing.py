@@ -239,6 +239,7 @@ class GraphBuilder:
 
     def stage(self, prim: Any, args: Sequence[Any], params: dict) -> Any:
         """Records ``prim(*args, **params)``; returns symbolic output tensor(s)."""
+        # BEGIN SOLUTION graphs: stage an equation, give its outputs; spec: tests/test_graph_ir.py
         ins = tuple(self._atom(a) for a in args)
         specs = prim.abstract_eval(*[a.spec for a in ins], **params)
         specs = list(specs) if prim.multiple_results else [specs]
@@ -247,6 +248,7 @@ class GraphBuilder:
         self.eqns.append(Eqn(prim, ins, params, tuple(outs)))
         tensors = [_new_graph_tensor(v, self, name) for v in outs]
         return tensors if prim.multiple_results else tensors[0]
+        # END SOLUTION
 
     def read_variable(self, variable: Any) -> Tensor:
         """The variable's current value in this trace (captured on first read)."""

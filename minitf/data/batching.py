@@ -131,6 +131,7 @@ class BatchDataset(Dataset):
                                      self._batch_size, self._drop)
 
     def _stacked(self) -> Iterator[list]:
+        # BEGIN SOLUTION data: batch, keep or drop the rest; spec: tests/test_data_batching.py
         size, buf = self._batch_size, []
         for flat in self._inputs[0]._elements():
             buf.append(flat)
@@ -139,6 +140,7 @@ class BatchDataset(Dataset):
                 buf = []
         if buf and not self._drop:
             yield _stack(buf)
+        # END SOLUTION
 
     def _cardinality(self) -> int:
         return _batched_cardinality(self._inputs[0]._cardinality(), self._batch_size,

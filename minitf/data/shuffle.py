@@ -54,6 +54,7 @@ def buffer_shuffle(items: Iterator[Any], buffer_size: int,
         >>> sorted(out) == list(range(10))
         True
     """
+    # BEGIN SOLUTION data: the shuffle buffer, draws as documented; spec: tests/test_data_shuffle.py
     buf = list(itertools.islice(items, buffer_size))
     slots: Iterator[int] = iter(())
     for item in items:
@@ -67,6 +68,7 @@ def buffer_shuffle(items: Iterator[Any], buffer_size: int,
     # Input exhausted: draining by uniform draws without replacement is a permutation.
     for j in rng.permutation(len(buf)).tolist():
         yield buf[j]
+    # END SOLUTION
 
 
 def shuffle_indices(order: np.ndarray, buffer_size: int, rng: np.random.Generator

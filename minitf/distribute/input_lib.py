@@ -34,9 +34,11 @@ def shard_bounds(batch_size: int, num_replicas: int, replica_id: int) -> tuple:
         >>> shard_bounds(7, 2, 0), shard_bounds(7, 2, 1)
         ((0, 4), (4, 7))
     """
+    # BEGIN SOLUTION distribute: a replica's rows of a global batch; spec: tests/test_distribute.py
     base, extra = divmod(int(batch_size), int(num_replicas))
     start = replica_id * base + min(replica_id, extra)
     return start, start + base + (1 if replica_id < extra else 0)
+    # END SOLUTION
 
 
 def _rows(t: Any, start: int, stop: int) -> Any:

@@ -94,8 +94,10 @@ def mean_squared_error(y_true: Any, y_pred: Any) -> Tensor:
         >>> tf.keras.losses.MSE([[0.0, 2.0]], [[1.0, 1.0]]).numpy()
         array([1.], dtype=float32)
     """
+    # BEGIN SOLUTION keras: the mean squared error; spec: tests/test_keras_losses_metrics.py
     y_true, y_pred = _prepare(y_true, y_pred)
     return _mean_last(ew.square(ew.subtract(y_true, y_pred)))
+    # END SOLUTION
 
 
 def mean_absolute_error(y_true: Any, y_pred: Any) -> Tensor:

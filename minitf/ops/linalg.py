@@ -36,7 +36,9 @@ matmul_p.dtype_kinds = "fiu"
 def _matmul_abstract(a: TensorSpec, b: TensorSpec) -> TensorSpec:
     sa, sb = a.shape._dims, b.shape._dims
     _check_matmul(sa, sb, a.dtype, b.dtype)
+    # BEGIN SOLUTION tensors: matmul's result shape (..., m, n); spec: tests/test_registry.py
     return TensorSpec._make(sa[:-1] + sb[-1:], a.dtype)
+    # END SOLUTION
 
 
 matmul_p.def_impl("numpy")(np.matmul)
@@ -53,8 +55,10 @@ def _matmul_vjp(g: Tensor, a: Tensor, b: Tensor, *, out: Tensor,
                 needs: tuple = (True, True)) -> tuple:
     # `needs` (see autodiff.backward_pass): the first layer's input needs no cotangent,
     # and skipping it saves a whole matmul.
+    # BEGIN SOLUTION autodiff: matmul's VJP, dA = g Bᵀ and dB = Aᵀ g; spec: tests/test_gradients.py
     return (bind1(matmul_p, g, _matrix_transpose(b)) if needs[0] else None,
             bind1(matmul_p, _matrix_transpose(a), g) if needs[1] else None)
+    # END SOLUTION
 
 
 def _check_matmul(sa: tuple, sb: tuple, da: Any, db: Any) -> None:

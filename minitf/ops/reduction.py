@@ -57,9 +57,11 @@ def normalize_axes(axis: Axis, rank: int, op: str) -> tuple:
 
 
 def _reduced_shape(shape: tuple, axes: tuple, keepdims: bool) -> tuple:
+    # BEGIN SOLUTION tensors: a reduction's shape rule (keepdims); spec: tests/test_registry.py
     if keepdims:
         return tuple(1 if i in axes else d for i, d in enumerate(shape))
     return tuple(d for i, d in enumerate(shape) if i not in axes)
+    # END SOLUTION
 
 
 def _reduction(name: str, numpy_fn: Any, kinds: str,
@@ -364,6 +366,7 @@ def argmin(input: Any, axis: Any = None, output_type: Any = _dtypes.int64,  # no
 # ---------------------------------------------------------------------------------------
 def _expand_back(t: Tensor, x: Tensor, axis: tuple, keepdims: bool) -> Tensor:
     """Broadcasts a reduced tensor ``t`` back to ``x``'s shape."""
+    # BEGIN SOLUTION autodiff: reduce_sum's VJP, g spread back over x; spec: tests/test_gradients.py
     from minitf.ops.shape import broadcast_to_p, expand_dims_p
     if not keepdims:
         for a in sorted(axis):
@@ -373,6 +376,7 @@ def _expand_back(t: Tensor, x: Tensor, axis: tuple, keepdims: bool) -> Tensor:
     if None in x._shape:
         return bind1(broadcast_to_p, t, x, shape=x._shape)
     return bind1(broadcast_to_p, t, shape=x._shape)
+    # END SOLUTION
 
 
 @sum_p.def_vjp

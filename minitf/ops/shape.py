@@ -91,6 +91,7 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
     The axes are known statically (new leading axes, and axes where ``shape`` has 1 and
     ``g`` has not), even in graphs with unknown sizes.
     """
+    # BEGIN SOLUTION autodiff: broadcast_to's VJP, sum g to shape; spec: tests/test_gradients.py
     from minitf.ops.reduction import sum_p
     gshape = g._shape
     lead = len(gshape) - len(shape)
@@ -103,6 +104,7 @@ def sum_to(g: Tensor, shape: tuple) -> Tensor:
         total = bind1(reshape_p, total, shape=tuple(-1 if d is None else d for d in shape)) \
             if shape.count(None) <= 1 else bind1(squeeze_p, total, axis=tuple(range(lead)))
     return total
+    # END SOLUTION
 
 
 def broadcast_to(input: Any, shape: Any, name: Optional[str] = None) -> Tensor:  # noqa: A002
@@ -134,6 +136,7 @@ reshape_p = Primitive("reshape")
 
 
 def _resolve_reshape(in_shape: tuple, shape: tuple) -> tuple:
+    # BEGIN SOLUTION tensors: reshape's shape, resolving one -1; spec: tests/test_ops_forward.py
     if None in in_shape:
         return tuple(None if d == -1 else d for d in shape)
     known = _prod(d for d in shape if d != -1)
@@ -152,6 +155,7 @@ def _resolve_reshape(in_shape: tuple, shape: tuple) -> tuple:
             f"{known} [Op:Reshape]. The sizes of {dims_str(in_shape)} and {dims_str(shape)} "
             f"must multiply to the same number.")
     return shape
+    # END SOLUTION
 
 
 @reshape_p.def_abstract_eval

@@ -58,6 +58,7 @@ def atomic_write(path: str, write: Callable[[Any], None], durable: bool = True) 
         durable: fsync the file and its directory (survives power loss, not just a
             killed process).
     """
+    # BEGIN SOLUTION persistence: atomic write via rename; spec: tests/test_checkpoint_crash.py
     directory = os.path.dirname(os.path.abspath(path)) or "."
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".",
@@ -77,6 +78,7 @@ def atomic_write(path: str, write: Callable[[Any], None], durable: bool = True) 
         raise
     if durable:
         _fsync_dir(directory)
+    # END SOLUTION
 
 
 def atomic_write_bytes(path: str, data: bytes) -> None:

@@ -102,6 +102,7 @@ def variable_keys(root: Any) -> dict:
 
     A variable reachable by two paths is saved once, under the first path found.
     """
+    # BEGIN SOLUTION persistence: checkpoint keys of variables; spec: tests/test_checkpoint.py
     out: dict = {}
     seen: set = set()
     for path, obj in walk(root):
@@ -112,3 +113,4 @@ def variable_keys(root: Any) -> dict:
             seen.add(id(target))
             out[f"{path}/{VALUE_SUFFIX}"] = target
     return out
+    # END SOLUTION

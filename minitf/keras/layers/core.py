@@ -72,6 +72,7 @@ class Dense(Layer):
         if input_dim is None:
             raise ValueError(f"Dense layer \"{self.name}\" needs a known last input dimension, "
                              f"got input shape {tuple(input_shape)}.")
+        # BEGIN SOLUTION keras: Dense's kernel and bias weights; spec: tests/test_keras_layers.py
         self.kernel = self.add_weight(shape=(input_dim, self.units),
                                       initializer=self.kernel_initializer, name="kernel",
                                       regularizer=self.kernel_regularizer,
@@ -79,9 +80,11 @@ class Dense(Layer):
         self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer,
                                     name="bias", regularizer=self.bias_regularizer,
                                     constraint=self.bias_constraint) if self.use_bias else None
+        # END SOLUTION
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Any) -> Tensor:
+        # BEGIN SOLUTION keras: Dense, activation(x @ W + b); spec: tests/test_keras_layers.py
         if len(inputs._shape) == 2:
             x = matmul(inputs, self.kernel)
         else:  # (..., d) @ (d, units) on the last axis
@@ -91,6 +94,7 @@ class Dense(Layer):
         if self.activation is not activations.linear:
             x = self.activation(x)
         return x
+        # END SOLUTION
 
     def get_config(self) -> dict:
         return {**super().get_config(), "units": self.units,

@@ -68,12 +68,14 @@ class SGD(Optimizer):
         if not self.momentum:
             variable.assign_sub(step)
             return
+        # BEGIN SOLUTION keras: SGD with momentum, Nesterov; spec: tests/test_keras_optimizers.py
         m = self.momentums[self._var_index(variable)]
         m.assign(ew.subtract(ew.multiply(m.value(), self.momentum), step))
         if self.nesterov:
             variable.assign_add(ew.subtract(ew.multiply(m.value(), self.momentum), step))
         else:
             variable.assign_add(m.value())
+        # END SOLUTION
 
     def get_config(self) -> dict:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
