@@ -30,7 +30,7 @@ from __future__ import annotations
 import enum
 import inspect
 import logging
-from typing import Any, Iterator, Optional
+from typing import Any, Container, Iterator, Optional
 
 import numpy as np
 
@@ -46,6 +46,8 @@ from minitf.variables import Variable
 __all__ = ["GradientTape", "UnconnectedGradients", "backward_pass"]
 
 logger = logging.getLogger("minitf")
+_new = object.__new__
+_EMPTY: frozenset = frozenset()
 
 _NESTED = (list, tuple, dict)
 _NON_PERSISTENT_AGAIN = (
@@ -83,12 +85,17 @@ def _zeros_like(x: Tensor) -> Tensor:
 def _ones_like(x: Tensor) -> Tensor:
     # The seed cotangent is a constant: for NumPy tensors make it directly (no equation).
     value = x._value
-    if type(value) is np.ndarray or type(value) is x._dtype._np.type:
-        t = object.__new__(Tensor)
-        t._value = np.ones(value.shape, value.dtype) if value.shape else value.dtype.type(1)
-        t._dtype = x._dtype
-        return t
-    return bind1(ones_like_p, x, dtype=x._dtype.name)
+    kind = type(value)
+    if kind is x._dtype._np.type:  # a NumPy scalar (a rank-0 result)
+        seed = kind(1)
+    elif kind is np.ndarray:
+        seed = np.ones(value.shape, value.dtype)
+    else:
+        return bind1(ones_like_p, x, dtype=x._dtype.name)
+    t = _new(Tensor)
+    t._value = seed
+    t._dtype = x._dtype
+    return t
 
 
 # VJP rule -> whether it takes the keyword `needs` (one bool per input; see backward_pass).
@@ -105,7 +112,7 @@ def _takes_needs(rule: Any) -> bool:
     return takes
 
 
-def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) -> dict:
+def backward_pass(eqns: list, cotangents: dict, relevant: Optional[Container] = None) -> dict:
     """Propagates cotangents backwards through ``eqns`` (the chain rule, once per Eqn).
 
     Args:
@@ -156,6 +163,7 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) 
         takes_needs = _TAKES_NEEDS.get(rule)
         if takes_needs is None:
             takes_needs = _takes_needs(rule)
+        params = eqn.params
         if takes_needs and relevant is not None:
             # Tell the rule which cotangents will be kept: `x @ w` with a constant `x`
             # then skips the matmul that would only compute x's (discarded) cotangent.
@@ -163,9 +171,10 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[set] = None) 
                 needs = (id(inputs[0]) in relevant, id(inputs[1]) in relevant)
             else:
                 needs = tuple([id(x) in relevant for x in inputs])
-            in_cts = rule(g, *inputs, out=out, needs=needs, **eqn.params)
+            in_cts = (rule(g, *inputs, out=out, needs=needs, **params) if params
+                      else rule(g, *inputs, out=out, needs=needs))
         else:
-            in_cts = rule(g, *inputs, out=out, **eqn.params)
+            in_cts = rule(g, *inputs, out=out, **params) if params else rule(g, *inputs, out=out)
         for x, ct in zip(inputs, in_cts):
             if ct is None:
                 continue
@@ -195,42 +204,44 @@ class GradientTape:
         np.float32(6.0)
     """
 
-    __slots__ = ("_persistent", "_watch_accessed", "_eqns", "_watched", "_variables",
-                 "_reads", "_explicit", "_recording", "_used", "_token", "__weakref__")
+    __slots__ = ("_persistent", "_watch_accessed", "_eqns", "_watched", "_roots",
+                 "_variables", "_reads", "_explicit", "_recording", "_used", "_token",
+                 "__weakref__")
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = persistent
         self._watch_accessed = watch_accessed_variables
         self._eqns: list = []       # the recorded Eqns, in execution order
         self._watched: dict = {}    # id(tensor) -> tensor: watched, kept alive by the tape
+        self._roots: set = set()    # ids of the tensors watched directly (not op outputs)
         self._variables: dict = {}  # id(var) -> var: the watched variables
         self._reads: dict = {}      # id(var) -> [float tensors read from it]
-        self._explicit: set = set()  # ids of variables passed to watch()
+        self._explicit: Any = _EMPTY  # ids of variables passed to watch() (a set, then)
         self._recording = False
         self._used = False
         self._token: Any = None
 
     # -- context ---------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
-        self._push()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self._pop()
-
-    def _push(self) -> None:
         if self._recording:
             raise ValueError("Tape is still recording, This can happen if you try to re-enter "
                              "an already-active tape.")
         ctx = _context.get()
         self._token = _context.set(Context(ctx.tapes + (self,), ctx.builder, ctx.device))
         self._recording = True
+        return self
 
-    def _pop(self) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._token is not None:
             _context.reset(self._token)
             self._token = None
         self._recording = False
+
+    def _push(self) -> None:
+        self.__enter__()
+
+    def _pop(self) -> None:
+        self.__exit__()
 
     def _stop_recording_for_good(self) -> None:
         # A non-persistent tape asked for gradients inside its `with` block records
@@ -261,6 +272,8 @@ class GradientTape:
             if isinstance(t, Variable):
                 var = _base_variable(t)
                 self._warn_unless_floating(var._dtype)
+                if self._explicit is _EMPTY:
+                    self._explicit = set()
                 self._explicit.add(id(var))
                 self._variables.setdefault(id(var), var)
                 continue
@@ -269,6 +282,7 @@ class GradientTape:
                                  f"tf.Tensor or tf.Variable.")
             if self._warn_unless_floating(t._dtype):
                 self._watched[id(t)] = t
+                self._roots.add(id(t))
 
     @staticmethod
     def _warn_unless_floating(dtype: Any) -> bool:
@@ -295,6 +309,7 @@ class GradientTape:
         else:
             reads.append(value)  # the variable was assigned a new value since
         self._watched[id(value)] = value
+        self._roots.add(id(value))
 
     def _record(self, prim: Any, args: tuple, params: dict, outs: tuple) -> None:
         """Keeps ``outs = prim(*args, **params)`` if a watched tensor flows into it."""
@@ -369,9 +384,10 @@ class GradientTape:
         """
         self._eqns = []
         self._watched = {}
+        self._roots = set()
         self._variables = {}
         self._reads = {}
-        self._explicit = set()
+        self._explicit = _EMPTY
 
     def watched_variables(self) -> tuple:
         """The watched variables, in the order they were created (as TF orders them).
@@ -459,25 +475,32 @@ class GradientTape:
             # answers (as in TF: `zip(grads, tape.watched_variables())` is common).
             self._eqns = []
             self._watched = {}
+            self._roots = set()
             self._reads = {}
 
     def _source_keys(self, source: Any) -> list:
         # A variable's gradient is the sum over the tensors read from it; a Variable
         # passed as a *target* is keyed by the variable itself (TF's handle semantics).
-        if isinstance(source, Variable):
-            var = _base_variable(source)
-            reads = self._reads.get(id(var))
-            return [id(var)] + [id(t) for t in reads] if reads else [id(var)]
         if isinstance(source, Tensor):
             return [id(source)]
+        if isinstance(source, Variable):
+            var = source if type(source) is Variable else _base_variable(source)
+            keys = [id(var)]
+            for t in self._reads.get(keys[0], ()):
+                keys.append(id(t))
+            return keys
         raise ValueError(f"GradientTape.gradient: sources must be tensors or variables, got "
                          f"{source!r} of type {type(source).__name__}.")
 
-    def _relevant(self, keys: list) -> set:
-        # Forward sweep: the atoms that depend on a source. Only they need cotangents.
+    def _relevant(self, keys: list) -> Container:
+        """The ids of the tensors that depend on a source: only they need cotangents."""
         relevant = set()
         for ks in keys:
             relevant.update(ks)
+        if self._roots <= relevant:
+            # Every watched tensor descends from a source (the usual `gradient(loss,
+            # all_variables)`): the watched set is the answer, no sweep needed.
+            return self._watched
         add = relevant.add
         for eqn in self._eqns:
             for x in eqn.inputs:
@@ -488,7 +511,7 @@ class GradientTape:
         return relevant
 
     def _pullback(self, targets: list, output_gradients: list, sources: list, keys: list,
-                  relevant: set, unconnected: UnconnectedGradients) -> list:
+                  relevant: Container, unconnected: UnconnectedGradients) -> list:
         cts: dict = {}
         for t, og in zip(targets, output_gradients):
             if isinstance(t, Variable):
@@ -501,7 +524,7 @@ class GradientTape:
             else:
                 raise ValueError(f"GradientTape.gradient: targets must be tensors, got {t!r} "
                                  f"of type {type(t).__name__}.")
-            if key not in relevant or t._dtype._kind != "f":
+            if t._dtype._kind != "f":
                 continue
             seed = _ones_like(t) if og is None else convert_to_tensor(og, t._dtype)
             prev = cts.get(key)

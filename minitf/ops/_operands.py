@@ -25,6 +25,7 @@ import numpy as np
 
 from minitf import dtypes as _dtypes
 from minitf import errors
+from minitf.core.interpreters import _state
 from minitf.core.spec import shape_str
 from minitf.tensor import Tensor, convert_to_tensor
 
@@ -76,12 +77,24 @@ def _convert_partner(value: Any, dtype: _dtypes.DType, op: str) -> Tensor:
     # TF converts the non-tensor operand with the tensor's dtype; a value that cannot take
     # that dtype (1.5 for int32) is converted on its own and then fails the dtype check.
     t = type(value)
-    if t is float and dtype.is_floating or t is int and not dtype.is_bool:
-        arr = np.array(value).astype(dtype.np) if t is int else np.array(value, dtype.np)
+    if t is float and dtype._kind == "f" or t is int and dtype._kind != "b":
+        if not _state["multi_backend"] and dtype._kind == "f":
+            # A NumPy scalar, as rank-0 results are: scalar math then stays on NumPy's
+            # fast scalar path instead of going through a ufunc on a 0-d array.
+            arr = dtype._np.type(value)
+        else:
+            arr = np.array(value).astype(dtype.np) if t is int else np.array(value, dtype.np)
+            if _state["multi_backend"]:
+                arr = _to_device(arr)
         out = object.__new__(Tensor)
-        out._value = arr if not _multi_backend() else _to_device(arr)
+        out._value = arr
         out._dtype = dtype
         return out
+    as_tensor = getattr(t, "_as_tensor", None)
+    if as_tensor is not None:  # a Variable: its current value, as the tapes see it
+        value = as_tensor(value)
+        if value._dtype is dtype:
+            return value
     try:
         return convert_to_tensor(value, dtype=dtype)
     except (TypeError, ValueError):
@@ -89,7 +102,6 @@ def _convert_partner(value: Any, dtype: _dtypes.DType, op: str) -> Tensor:
 
 
 def _multi_backend() -> bool:
-    from minitf.core.interpreters import _state
     return _state["multi_backend"]
 
 
