@@ -18,7 +18,7 @@ import minitf as tf
 from minitf.testing import assert_allclose
 from tests.strategies import arrays, shapes
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.autodiff, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 
 # -- persistence -------------------------------------------------------------------------

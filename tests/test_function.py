@@ -374,6 +374,7 @@ class _AlwaysEqual(tf.Module):
         return x * self.v
 
 
+@pytest.mark.modules  # a tf.Module's traced method: needs variable tracking too
 def test_methods_bind_by_identity_and_free_their_instance():
     import gc
     import weakref

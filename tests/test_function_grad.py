@@ -65,6 +65,7 @@ def test_a_traced_call_is_recorded_as_one_equation():
     np.testing.assert_allclose(tape.gradient(y, x), np.cos(xs) * xs + np.sin(xs), rtol=1e-6)
 
 
+@pytest.mark.modules  # reads a tf.Module's variables: needs variable tracking too
 def test_gradients_for_variables_a_function_reads():
     class Quadratic(tf.Module):
         def __init__(self):

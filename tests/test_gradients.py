@@ -22,7 +22,7 @@ from minitf.testing import check_grads
 from tests.op_specs import OP_SPECS, OpSpec
 from tests.strategies import broadcastable_shapes, gradient_points, shape_tuples, shapes
 
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [pytest.mark.autodiff, pytest.mark.filterwarnings("ignore::RuntimeWarning")]
 
 GRAD_SPECS = [s for s in OP_SPECS if s.differentiable and tf.float64 in s.dtypes]
 # Gradient checks evaluate f ~2n times per argument: keep the inputs small.

@@ -419,6 +419,7 @@ def test_saved_graph_json_round_trip_keeps_the_listing():
     assert str(graph_from_json(data)) == str(graph)
 
 
+@pytest.mark.keras  # saves a Keras model: needs the keras chapter too
 def test_keras_model_as_a_saved_model(tmp_path):
     from minitf.saved_model.keras_export import save_keras_model
     x = tf.linspace(-2.0, 2.0, 16)

@@ -82,6 +82,7 @@ def test_reference_is_the_seed_files_prefix() -> None:
     assert seed.read_text().splitlines()[:len(REFERENCE)] == REFERENCE
 
 
+@pytest.mark.keras  # the whole guide must run (it trains a Keras model): graded with keras
 def test_first_cells_print_what_tensorflow_printed(tutorial_output: list[str]) -> None:
     got = tutorial_output[:len(REFERENCE)]
     assert len(got) == len(REFERENCE), "the tutorial printed fewer lines than TF"

@@ -12,8 +12,11 @@ import tracemalloc
 from typing import Callable
 
 import numpy as np
+import pytest
 
 import minitf as tf
+
+pytestmark = pytest.mark.autodiff
 
 WARMUP_STEPS = 300
 STEPS = 10_000
