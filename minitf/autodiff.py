@@ -6,11 +6,12 @@ trainable variable, or the output of an equation it kept) — the same ``Eqn`` r
 that ``tf.function`` stages into graphs. Equations whose outputs are all integers or
 bools are never kept: no gradient can flow through them.
 
-``gradient`` walks the kept equations backwards (:func:`backward_pass`). Each
-primitive's VJP turns the cotangent of its outputs into cotangents of its inputs;
-cotangents meeting at one tensor are added. VJPs are minitf ops, so when an outer tape
-is recording, the backward pass is recorded too and can be differentiated again
-(nested tapes → higher derivatives).
+``gradient`` walks the kept equations backwards (``backward_pass`` in
+:mod:`minitf.backward`). Each primitive's VJP turns the cotangent of its outputs into
+cotangents of its inputs; cotangents meeting at one tensor are added. VJPs are minitf
+ops, so when an outer tape is recording, the backward pass is recorded too and can be
+differentiated again (nested tapes → higher derivatives). ``jacobian`` lives in
+:mod:`minitf.jacobians`, ``tf.custom_gradient`` in :mod:`minitf.custom_grad`.
 
 Tensors are identified by ``id``: the tape keeps every tensor it recorded alive, so an
 id cannot be reused while the tape holds it. A non-persistent tape drops everything
@@ -28,25 +29,20 @@ Example:
 from __future__ import annotations
 
 import enum
-import inspect
 import logging
-from typing import Any, Container, Iterator, Optional
-
-import numpy as np
+from typing import Any, Iterator
 
 from minitf import nest
+from minitf.backward import _base_variable, backward_pass, pullback, relevant_ids, source_keys
 from minitf.core.graph import Eqn
-from minitf.core.interpreters import Context, _context, bind1
+from minitf.core.interpreters import Context, _context
 from minitf.core.primitive import NOT_DIFFERENTIABLE
-from minitf.ops.creation import ones_like_p, zeros_like_p
-from minitf.ops.elementwise import add_p
-from minitf.tensor import Tensor, convert_to_tensor
+from minitf.tensor import Tensor
 from minitf.variables import Variable
 
 __all__ = ["GradientTape", "UnconnectedGradients", "backward_pass"]
 
 logger = logging.getLogger("minitf")
-_new = object.__new__
 _EMPTY: frozenset = frozenset()
 
 _NESTED = (list, tuple, dict)
@@ -69,121 +65,7 @@ class UnconnectedGradients(enum.Enum):
     ZERO = "zero"
 
 
-def _base_variable(v: Variable) -> Variable:
-    # What `assign` returns (shown as 'UnreadVariable') stands for its parent variable.
-    return v if type(v) is Variable else getattr(v, "_parent", v)
-
-
-def _add(a: Tensor, b: Tensor) -> Tensor:
-    return bind1(add_p, a, b)
-
-
-def _zeros_like(x: Tensor) -> Tensor:
-    return bind1(zeros_like_p, x, dtype=x._dtype.name)
-
-
-def _ones_like(x: Tensor) -> Tensor:
-    # The seed cotangent is a constant: for NumPy tensors make it directly (no equation).
-    value = x._value
-    kind = type(value)
-    if kind is x._dtype._np.type:  # a NumPy scalar (a rank-0 result)
-        seed = kind(1)
-    elif kind is np.ndarray:
-        seed = np.ones(value.shape, value.dtype)
-    else:
-        return bind1(ones_like_p, x, dtype=x._dtype.name)
-    t = _new(Tensor)
-    t._value = seed
-    t._dtype = x._dtype
-    return t
-
-
-# VJP rule -> whether it takes the keyword `needs` (one bool per input; see backward_pass).
-_TAKES_NEEDS: dict = {}
-
-
-def _takes_needs(rule: Any) -> bool:
-    try:
-        param = inspect.signature(rule).parameters.get("needs")
-    except (TypeError, ValueError):
-        param = None
-    takes = param is not None and param.kind is inspect.Parameter.KEYWORD_ONLY
-    _TAKES_NEEDS[rule] = takes
-    return takes
-
-
-def backward_pass(eqns: list, cotangents: dict, relevant: Optional[Container] = None) -> dict:
-    """Propagates cotangents backwards through ``eqns`` (the chain rule, once per Eqn).
-
-    Args:
-        eqns: equations in the order they ran.
-        cotangents: ``id(atom) -> cotangent`` seeded at the targets; updated in place.
-        relevant: ids of atoms that depend on a source; only they receive cotangents
-            (None: every input does). A VJP rule that declares a keyword-only ``needs``
-            parameter is told which of its inputs are relevant (a tuple of bools) and may
-            return None for the others instead of computing them.
-
-    Returns:
-        ``cotangents``, now holding the cotangent of every relevant atom reached.
-
-    Example:
-        >>> import minitf as tf
-        >>> from minitf.autodiff import backward_pass
-        >>> x = tf.constant(3.0)
-        >>> with tf.GradientTape() as t:
-        ...     t.watch(x)
-        ...     y = x * x
-        >>> cts = backward_pass(t._tape_eqns, {id(y): tf.constant(1.0)})
-        >>> float(cts[id(x)])
-        6.0
-    """
-    get = cotangents.get
-    for eqn in reversed(eqns):
-        outs = eqn.outputs
-        prim = eqn.prim
-        if not prim.multiple_results:
-            out = outs[0]
-            g = get(id(out))
-            if g is None:
-                continue
-        else:
-            gs = [get(id(o)) for o in outs]
-            if all(c is None for c in gs):
-                continue
-            # A multi-output VJP wants a cotangent per output: the unused ones are zero.
-            g = [c if c is not None else _zeros_like(o) for c, o in zip(gs, outs)]
-            out = list(outs)
-        if prim.vjp is None:
-            raise NotImplementedError(
-                f"Primitive {prim.name!r} has no VJP rule: minitf cannot differentiate "
-                f"through it. Wrap the computation in tf.stop_gradient, or define one with "
-                f"{prim.name}_p.def_vjp.")
-        rule = prim.vjp
-        inputs = eqn.inputs
-        takes_needs = _TAKES_NEEDS.get(rule)
-        if takes_needs is None:
-            takes_needs = _takes_needs(rule)
-        params = eqn.params
-        if takes_needs and relevant is not None:
-            # Tell the rule which cotangents will be kept: `x @ w` with a constant `x`
-            # then skips the matmul that would only compute x's (discarded) cotangent.
-            if len(inputs) == 2:
-                needs = (id(inputs[0]) in relevant, id(inputs[1]) in relevant)
-            else:
-                needs = tuple([id(x) in relevant for x in inputs])
-            in_cts = (rule(g, *inputs, out=out, needs=needs, **params) if params
-                      else rule(g, *inputs, out=out, needs=needs))
-        else:
-            in_cts = rule(g, *inputs, out=out, **params) if params else rule(g, *inputs, out=out)
-        for x, ct in zip(inputs, in_cts):
-            if ct is None:
-                continue
-            key = id(x)
-            if relevant is not None and key not in relevant:
-                continue
-            prev = get(key)
-            cotangents[key] = ct if prev is None else _add(prev, ct)
-    return cotangents
+_NONE, _ZERO = UnconnectedGradients.NONE, UnconnectedGradients.ZERO
 
 
 class GradientTape:
@@ -431,8 +313,9 @@ class GradientTape:
             >>> t.gradient(loss, {"w": w})["w"].numpy()
             array([2., 4.], dtype=float32)
         """
-        self._begin_differentiation()
-        if unconnected_gradients is not UnconnectedGradients.NONE:
+        if self._used or self._recording:
+            self._begin_differentiation()
+        if unconnected_gradients is not _NONE:
             unconnected_gradients = UnconnectedGradients(
                 getattr(unconnected_gradients, "value", unconnected_gradients))
         flat_targets = nest.flatten(target) if isinstance(target, _NESTED) else [target]
@@ -447,11 +330,12 @@ class GradientTape:
                 raise ValueError(f"GradientTape.gradient: output_gradients has {len(flat_og)} "
                                  f"entries for {len(flat_targets)} targets; pass one cotangent "
                                  f"per target (or None).")
-        keys = [self._source_keys(s) for s in flat_sources]
-        relevant = self._relevant(keys)
-        grads = self._pullback(flat_targets, flat_og, flat_sources, keys, relevant,
-                               unconnected_gradients)
-        self._end_differentiation()
+        keys = [source_keys(self, sources)] if single_source else \
+            [source_keys(self, s) for s in flat_sources]
+        grads = pullback(self, flat_targets, flat_og, flat_sources, keys,
+                         relevant_ids(self, keys), unconnected_gradients is _ZERO)
+        if not self._persistent:
+            self._end_differentiation()
         return grads[0] if single_source else nest.pack_sequence_as(sources, grads)
 
     def _begin_differentiation(self) -> None:
@@ -477,78 +361,6 @@ class GradientTape:
             self._watched = {}
             self._roots = set()
             self._reads = {}
-
-    def _source_keys(self, source: Any) -> list:
-        # A variable's gradient is the sum over the tensors read from it; a Variable
-        # passed as a *target* is keyed by the variable itself (TF's handle semantics).
-        if isinstance(source, Tensor):
-            return [id(source)]
-        if isinstance(source, Variable):
-            var = source if type(source) is Variable else _base_variable(source)
-            keys = [id(var)]
-            for t in self._reads.get(keys[0], ()):
-                keys.append(id(t))
-            return keys
-        raise ValueError(f"GradientTape.gradient: sources must be tensors or variables, got "
-                         f"{source!r} of type {type(source).__name__}.")
-
-    def _relevant(self, keys: list) -> Container:
-        """The ids of the tensors that depend on a source: only they need cotangents."""
-        relevant = set()
-        for ks in keys:
-            relevant.update(ks)
-        if self._roots <= relevant:
-            # Every watched tensor descends from a source (the usual `gradient(loss,
-            # all_variables)`): the watched set is the answer, no sweep needed.
-            return self._watched
-        add = relevant.add
-        for eqn in self._eqns:
-            for x in eqn.inputs:
-                if id(x) in relevant:
-                    for o in eqn.outputs:
-                        add(id(o))
-                    break
-        return relevant
-
-    def _pullback(self, targets: list, output_gradients: list, sources: list, keys: list,
-                  relevant: Container, unconnected: UnconnectedGradients) -> list:
-        cts: dict = {}
-        for t, og in zip(targets, output_gradients):
-            if isinstance(t, Variable):
-                var = _base_variable(t)
-                key, t = id(var), var._tensor
-            elif isinstance(t, Tensor):
-                key = id(t)
-            elif t is None:
-                continue
-            else:
-                raise ValueError(f"GradientTape.gradient: targets must be tensors, got {t!r} "
-                                 f"of type {type(t).__name__}.")
-            if t._dtype._kind != "f":
-                continue
-            seed = _ones_like(t) if og is None else convert_to_tensor(og, t._dtype)
-            prev = cts.get(key)
-            cts[key] = seed if prev is None else _add(prev, seed)
-        if cts:
-            backward_pass(self._eqns, cts, relevant)
-        out = []
-        for src, ks in zip(sources, keys):
-            if src._dtype._kind != "f":
-                # TF logs this at a verbosity that is off by default: debug, here.
-                logger.debug("The dtype of the source tensor must be floating (e.g. "
-                             "tf.float32) when calling GradientTape.gradient, got %r",
-                             src._dtype)
-                out.append(None)
-                continue
-            g = None
-            for k in ks:
-                c = cts.get(k)
-                if c is not None:
-                    g = c if g is None else _add(g, c)
-            if g is None and unconnected is UnconnectedGradients.ZERO:
-                g = _zeros_like(src._tensor if isinstance(src, Variable) else src)
-            out.append(g)
-        return out
 
     def jacobian(self, target: Any, sources: Any, unconnected_gradients: Any =
                  UnconnectedGradients.NONE, parallel_iterations: Any = None,

@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from minitf import nest
-from minitf.autodiff import GradientTape, UnconnectedGradients, _base_variable
+from minitf.autodiff import GradientTape, UnconnectedGradients
+from minitf.backward import _base_variable, pullback, relevant_ids, source_keys
 from minitf.tensor import Tensor, convert_to_tensor
 from minitf.variables import Variable
 
@@ -75,15 +76,14 @@ def jacobian(tape: GradientTape, target: Any, sources: Any, unconnected: Any) ->
     tape._begin_differentiation()
     target = _as_target(target, "jacobian")
     flat_sources = nest.flatten(sources)
-    keys = [tape._source_keys(s) for s in flat_sources]
-    relevant = tape._relevant(keys)
+    keys = [source_keys(tape, s) for s in flat_sources]
+    relevant = relevant_ids(tape, keys)
     # BEGIN SOLUTION autodiff: jacobian rows, one-hot pullbacks; spec: tests/test_autodiff_tape.py
     n = int(np.prod(target._shape, dtype=np.int64))
     rows: list = [[] for _ in flat_sources]
     for i in range(n):
         og = _one_hot_seeds(target, (n,), i)
-        grads = tape._pullback([target], [og], flat_sources, keys, relevant,
-                               UnconnectedGradients.NONE)
+        grads = pullback(tape, [target], [og], flat_sources, keys, relevant, False)
         for r, g in zip(rows, grads):
             r.append(g)
     # END SOLUTION
@@ -132,13 +132,12 @@ def batch_jacobian(tape: GradientTape, target: Any, source: Any, unconnected: An
                          f"size; use jacobian() for other shapes.")
     b = t_shape[0]
     m = int(np.prod(t_shape[1:], dtype=np.int64))
-    keys = [tape._source_keys(source)]
-    relevant = tape._relevant(keys)
+    keys = [source_keys(tape, source)]
+    relevant = relevant_ids(tape, keys)
     cols = []
     for j in range(m):
         og = _one_hot_seeds(target, (b, m), (slice(None), j))
-        (g,) = tape._pullback([target], [og], [source], keys, relevant,
-                              UnconnectedGradients.NONE)
+        (g,) = pullback(tape, [target], [og], [source], keys, relevant, False)
         cols.append(g)
     shape = t_shape + s_shape[1:]
     tape._end_differentiation()

@@ -28,7 +28,7 @@ import contextlib
 from contextvars import ContextVar
 from typing import Any, Iterator, Optional, Sequence
 
-from numpy import generic as _np_generic
+from numpy import bool_ as _np_bool, number as _np_number
 
 from minitf import errors
 from minitf.core.primitive import Primitive
@@ -271,12 +271,13 @@ def bind1(prim: Primitive, *args: Any, **params: Any) -> Any:
 
 def _dtype_of_buffer(value: Any) -> Any:
     dtype = _DTYPE_OF_BUFFER_DTYPE[value.dtype]
-    if isinstance(value, _np_generic):  # a NumPy scalar type stands for one dtype
+    if isinstance(value, _NUMERIC_SCALARS):  # such a scalar type stands for one dtype
         _DTYPE_OF_SCALAR_TYPE[type(value)] = dtype
     return dtype
 
 
 _DTYPE_OF_SCALAR_TYPE: dict = {}
+_NUMERIC_SCALARS = (_np_number, _np_bool)
 
 
 def _set_tensor_class(cls: type) -> None:

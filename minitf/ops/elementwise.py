@@ -837,9 +837,10 @@ def _fit(g: Tensor, x: Tensor) -> Tensor:
 
 
 def _scalar(value: float, like: Tensor) -> Tensor:
-    t = object.__new__(Tensor)
-    t._value = like._dtype.np.type(value)
-    t._dtype = like._dtype
+    t = _new(Tensor)
+    dtype = like._dtype
+    t._value = dtype._np.type(value)
+    t._dtype = dtype
     return t
 
 
