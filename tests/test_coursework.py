@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from minitf.coursework import assignment, grading, regions
-from minitf.coursework.chapters import CHAPTERS, NAMES, dependents, prerequisites, selection
+from minitf.coursework import assignment, audit, grading, regions
+from minitf.coursework.chapters import (CHAPTERS, NAMES, dependents, graded_in, prerequisites,
+                                        selection)
 
 pytestmark = pytest.mark.slow
 
@@ -189,6 +190,46 @@ def test_prerequisites_come_earlier_and_selection_excludes_dependents() -> None:
         for later in dependents(name):
             assert name in prerequisites(later)
             assert later in selection(name)
+
+
+def test_a_test_counts_for_the_chapters_no_other_marker_builds_on() -> None:
+    assert graded_in(["tensors", "keras", "slow"]) == ("keras",)
+    assert graded_in(["graphs", "modules"]) == ("modules",)
+    # Neither builds on the other: the test counts for both.
+    assert graded_in(["kernels", "data"]) == ("data", "kernels")
+    assert graded_in(["gpu"]) == ()
+
+
+def test_the_audit_reports_what_the_markers_miss() -> None:
+    region = regions.Region("minitf/x.py", "modules", "m; spec: tests/test_m.py", 3, 6, "")
+    unreached = regions.Region("minitf/y.py", "data", "d; spec: tests/test_d.py", 9, 12, "")
+    rows = [
+        {"test": "tests/t.py::a", "marks": ["graphs"], "hits": []},
+        # a process the test started (a tutorial run) reports without markers
+        {"test": "tests/t.py::a", "marks": None, "hits": ["modules:minitf/x.py:3"]},
+        {"test": "tests/t.py::b", "marks": ["modules"], "hits": ["graphs:g.py:1"]},
+        {"test": "tests/t.py::c", "marks": [], "hits": ["tensors:t.py:1"]},
+    ]
+    report = audit.analyse(rows, [region, unreached])
+    assert report.tests == 3 and not report.clean
+    assert report.uncovered == {("tests/t.py::a", "graphs"): ["modules"]}
+    assert report.unmarked == {"tests/t.py::c": ["tensors"]}
+    assert report.unreached == ["data:minitf/y.py:9"]
+    text = audit.format_audit(report)
+    assert "tests/t.py::a counts for graphs but also runs modules code" in text
+    assert "no test runs the region data:minitf/y.py:9" in text
+
+
+def test_the_instrumented_copy_records_and_still_compiles(tmp_path: Path,
+                                                          reference_regions: list) -> None:
+    done = audit.instrumented_copy(ROOT, tmp_path / "copy")
+    assert done == [r for r in reference_regions if r.chapter not in audit.NOT_INSTRUMENTED]
+    for r in done[:3]:
+        lines = (tmp_path / "copy" / r.path).read_text().splitlines()
+        assert lines[r.begin - 1].lstrip().startswith(BEGIN)
+        assert lines[r.begin].startswith(r.indent + '__import__("builtins")')
+        assert repr(audit.tag(r)) in lines[r.begin]
+        compile("\n".join(lines), r.path, "exec")
 
 
 # -- the marker syntax ------------------------------------------------------------------------

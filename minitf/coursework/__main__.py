@@ -6,9 +6,12 @@ Commands::
     python -m minitf.coursework make-assignment CHAPTER... --out DIR [--root REPO]
     python -m minitf.coursework grade DIR [--chapters CHAPTER...] [--json]
                                       [--timeout SECONDS] [-- PYTEST_ARGS...]
+    python -m minitf.coursework audit [--root REPO] [--timeout SECONDS] [-- PYTEST_ARGS...]
 
 ``REPO`` defaults to the checkout holding the running minitf. Arguments after ``--``
-go to every chapter's pytest run (e.g. ``-- -n 2`` or a test file to narrow the run).
+go to every pytest run (e.g. ``-- -n 2`` or a test file to narrow the run). ``audit``
+runs the whole suite once to check the markers against the code each test runs
+(:mod:`minitf.coursework.audit`).
 
 Example:
     >>> from minitf.coursework.__main__ import main
@@ -23,7 +26,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
-from minitf.coursework import assignment, grading
+from minitf.coursework import assignment, audit, grading
 from minitf.coursework import regions as _regions
 from minitf.coursework.chapters import CHAPTERS, NAMES, selection
 
@@ -50,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     gr.add_argument("--json", action="store_true", help="print JSON")
     gr.add_argument("--timeout", type=float, default=None,
                     help="seconds allowed per chapter (default: no limit)")
+    au = sub.add_parser("audit", help="check the chapter markers against the regions each "
+                        "test runs (runs the whole suite once)")
+    au.add_argument("--root", type=Path, help="the repository (default: this minitf's)")
+    au.add_argument("--timeout", type=float, default=None, help="seconds allowed for the run")
     return p
 
 
@@ -86,7 +93,8 @@ def _print_list(info: dict) -> None:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Runs the command line; returns the exit status.
 
-    ``grade`` returns 0 when every selected test passed, 1 otherwise.
+    ``grade`` returns 0 when every selected test passed, ``audit`` when it found nothing
+    to fix; both return 1 otherwise. Errors in the arguments return 2.
 
     Example:
         >>> from minitf.coursework.__main__ import main
@@ -116,6 +124,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for r in taken:
                 print(f"  {r.path}:{r.begin}  {r.error_text}")
             return 0
+        if args.command == "audit":
+            report = audit.audit(args.root, pytest_args, args.timeout)
+            print(audit.format_audit(report))
+            return 0 if report.clean else 1
         names = assignment.resolve_chapters(args.chapters)
         report = grading.grade(args.directory, names, pytest_args, args.timeout)
         if args.json:

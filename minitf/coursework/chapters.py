@@ -21,9 +21,10 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 __all__ = ["Chapter", "CHAPTERS", "NAMES", "chapter", "prerequisites", "dependents",
-           "selection"]
+           "selection", "graded_in"]
 
 
 @dataclass(frozen=True)
@@ -134,3 +135,17 @@ def selection(name: str) -> str:
         return name
     return f"{name} and not {later[0]}" if len(later) == 1 else \
         f"{name} and not ({' or '.join(later)})"
+
+
+def graded_in(markers: Iterable[str]) -> tuple:
+    """The chapters a test with these markers counts for (the rule :func:`selection` runs).
+
+    Markers that are not chapters (``slow``, ``gpu``) are ignored.
+
+    Example:
+        >>> from minitf.coursework.chapters import graded_in
+        >>> graded_in(["tensors", "keras", "slow"])
+        ('keras',)
+    """
+    marks = {m for m in markers if m in _BY_NAME}
+    return tuple(n for n in NAMES if n in marks and not any(d in marks for d in dependents(n)))

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from minitf.coursework import isolation
+from minitf.coursework import isolation, recording
 from minitf.coursework.chapters import NAMES, selection
 
 __all__ = ["FileScore", "ChapterScore", "Report", "grade", "format_table", "read_junit",
@@ -117,7 +117,8 @@ def isolated_environment(directory: str | Path) -> Iterator[dict]:
     """Environment variables under which Python imports the copy at ``directory``.
 
     ``PYTHONPATH`` starts with the copy and a temporary folder holding
-    :mod:`~minitf.coursework.isolation` as ``sitecustomize.py`` (removed on exit).
+    :mod:`~minitf.coursework.isolation` as ``sitecustomize.py`` and
+    :mod:`~minitf.coursework.recording` (for ``audit``), removed on exit.
 
     Example:
         >>> from minitf.coursework.grading import isolated_environment
@@ -127,8 +128,10 @@ def isolated_environment(directory: str | Path) -> Iterator[dict]:
     """
     directory = Path(directory)
     with tempfile.TemporaryDirectory(prefix="minitf-site-") as site:
-        source = Path(isolation.__file__).read_text(encoding="utf-8")
-        (Path(site) / "sitecustomize.py").write_text(source, encoding="utf-8")
+        for module, name in ((isolation, "sitecustomize.py"),
+                             (recording, "minitf_coursework_recording.py")):
+            source = Path(module.__file__).read_text(encoding="utf-8")
+            (Path(site) / name).write_text(source, encoding="utf-8")
         env = dict(os.environ)
         extra = env.get("PYTHONPATH")
         env["PYTHONPATH"] = os.pathsep.join([str(directory), site] + ([extra] if extra else []))

@@ -72,3 +72,5 @@ def install(root: str) -> None:
 # Run as sitecustomize: isolate this process (and, through the environment, its children).
 if __name__ == "sitecustomize" and os.environ.get(ROOT_VARIABLE):
     install(os.environ[ROOT_VARIABLE])
+    if os.environ.get("MINITF_COURSEWORK_HITS"):  # an audit: record this process's hits
+        import minitf_coursework_recording  # noqa: F401 - saved next to this file
