@@ -5,10 +5,8 @@ Write ``import minitf as tf`` and TensorFlow's guides run unchanged.
 Example:
     >>> import minitf as tf
     >>> x = tf.constant([[1., 2., 3.], [4., 5., 6.]])
-    >>> print(x)
-    tf.Tensor(
-    [[1. 2. 3.]
-     [4. 5. 6.]], shape=(2, 3), dtype=float32)
+    >>> tf.reduce_sum(x, axis=0)
+    <tf.Tensor: shape=(3,), dtype=float32, numpy=array([5., 7., 9.], dtype=float32)>
 """
 
 from __future__ import annotations
@@ -50,9 +48,10 @@ from minitf.ops.reduction import (  # noqa: F401
     argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum,
 )
+from minitf.ops.joining import concat, pad, split, stack, tile, unstack  # noqa: F401
 from minitf.ops.shape import (  # noqa: F401
-    broadcast_to, concat, expand_dims, identity, pad, rank, reshape, shape, size, split,
-    squeeze, stack, stop_gradient, tile, transpose, unstack,
+broadcast_to, expand_dims, identity, rank, reshape, shape, size, squeeze, stop_gradient,
+transpose,
 )
 
 _install_variable_operators()

@@ -71,7 +71,8 @@ def jacobian(tape: GradientTape, target: Any, sources: Any, unconnected: Any) ->
         >>> jacobian(t, y, x, "none").numpy()
         array([2., 4.], dtype=float32)
     """
-    from minitf.ops.shape import reshape, stack
+    from minitf.ops.joining import stack
+    from minitf.ops.shape import reshape
     unconnected = _mode(unconnected)
     tape._begin_differentiation()
     target = _as_target(target, "jacobian")
@@ -121,7 +122,8 @@ def batch_jacobian(tape: GradientTape, target: Any, source: Any, unconnected: An
         array([[6., 0.],
                [0., 8.]], dtype=float32)
     """
-    from minitf.ops.shape import reshape, stack
+    from minitf.ops.joining import stack
+    from minitf.ops.shape import reshape
     unconnected = _mode(unconnected)
     tape._begin_differentiation()
     target = _as_target(target, "batch_jacobian")

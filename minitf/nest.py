@@ -7,8 +7,8 @@ Example:
     >>> import minitf as tf
     >>> tf.nest.flatten({"b": [1, 2], "a": 3})
     [3, 1, 2]
-    >>> tf.nest.pack_sequence_as({"b": [0, 0], "a": 0}, [3, 1, 2])
-    {'a': 3, 'b': [1, 2]}
+    >>> tf.nest.pack_sequence_as({"b": [0, 0], "a": 0}, [3, 1, 2])  # keys keep their order
+    {'b': [1, 2], 'a': 3}
 """
 
 from __future__ import annotations

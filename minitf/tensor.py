@@ -120,7 +120,7 @@ class Tensor:
         shape = self._shape
         if not shape:
             raise TypeError("Cannot iterate over a scalar tensor.")
-        from minitf.ops.shape import unstack
+        from minitf.ops.joining import unstack
         return iter(unstack(self))
 
     def __bool__(self) -> bool:

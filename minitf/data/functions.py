@@ -238,7 +238,7 @@ def _lists_to_tensors(value: Any) -> Any:
         items = [_lists_to_tensors(v) for v in value]
         return type(value)(*items) if hasattr(type(value), "_fields") else tuple(items)
     if isinstance(value, list):
-        from minitf.ops.shape import stack
+        from minitf.ops.joining import stack
         from minitf.tensor import convert_to_tensor
         parts = [_lists_to_tensors(v) for v in value]
         return stack([convert_to_tensor(p) for p in parts]) if parts else \

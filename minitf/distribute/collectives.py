@@ -238,7 +238,8 @@ def all_reduce_tensors(tensors: list) -> list:
     tensors = [convert_to_tensor(t) for t in tensors]
     if not _group["initialized"] or not tensors:
         return tensors
-    from minitf.ops.shape import concat, reshape, split
+    from minitf.ops.joining import concat, split
+    from minitf.ops.shape import reshape
     out: list = [None] * len(tensors)
     by_dtype: dict = {}
     for i, t in enumerate(tensors):

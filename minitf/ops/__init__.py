@@ -2,7 +2,8 @@
 
 * :mod:`elementwise` — unary math, arithmetic, comparisons, ``where``, ``cast``
 * :mod:`reduction` — ``reduce_*``, ``argmax``/``argmin``
-* :mod:`shape` — reshape, transpose, concat, split, stack, tile, pad, broadcast_to...
+* :mod:`shape` — reshape, transpose, expand_dims, squeeze, broadcast_to, shape...
+* :mod:`joining` — concat, split, stack, unstack, tile, pad
 * :mod:`indexing` — ``x[...]``, ``gather``, ``one_hot``, ``boolean_mask``
 * :mod:`linalg` — ``matmul``, ``tensordot``, ``eye``
 * :mod:`creation` — ``constant``, ``zeros``, ``range``, ``linspace``...
@@ -14,13 +15,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from minitf.ops import creation, elementwise, indexing, linalg, nn, random, reduction, shape
+from minitf.ops import (  # noqa: F401
+    creation, elementwise, indexing, joining, linalg, nn, random, reduction, shape,
+)
 from minitf import errors
 from minitf.ops._operands import broadcast_shapes
 from minitf.tensor import Tensor, convert_to_tensor
 
-__all__ = ["creation", "elementwise", "indexing", "linalg", "nn", "random", "reduction",
-           "shape"]
+__all__ = ["creation", "elementwise", "indexing", "joining", "linalg", "nn", "random",
+           "reduction", "shape"]
 
 
 def _reflected(fn: Any) -> Any:

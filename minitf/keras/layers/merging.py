@@ -17,7 +17,7 @@ from typing import Any
 from minitf.keras.layer import Layer
 from minitf.keras.serialization import keras_class
 from minitf.ops import elementwise as ew
-from minitf.ops.shape import concat
+from minitf.ops.joining import concat
 from minitf.tensor import Tensor
 
 __all__ = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
