@@ -107,6 +107,7 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[Container] = 
     """
     get = cotangents.get
     for eqn in reversed(eqns):
+        # BEGIN SOLUTION autodiff: g of eqn's outputs, or skip it; spec: tests/test_autodiff_tape.py
         outs = eqn.outputs
         prim = eqn.prim
         if not prim.multiple_results:
@@ -121,6 +122,8 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[Container] = 
             # A multi-output VJP wants a cotangent per output: the unused ones are zero.
             g = [c if c is not None else _zeros_like(o) for c, o in zip(gs, outs)]
             out = list(outs)
+        # END SOLUTION
+        # BEGIN SOLUTION autodiff: apply the VJP, add into cotangents; spec: tests/test_gradients.py
         if prim.vjp is None:
             raise NotImplementedError(
                 f"Primitive {prim.name!r} has no VJP rule: minitf cannot differentiate "
@@ -151,6 +154,7 @@ def backward_pass(eqns: list, cotangents: dict, relevant: Optional[Container] = 
                 continue
             prev = get(key)
             cotangents[key] = ct if prev is None else _add(prev, ct)
+        # END SOLUTION
     return cotangents
 
 

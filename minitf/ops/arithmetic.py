@@ -240,19 +240,23 @@ def _sub_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BO
 
 @mul_p.def_vjp
 def _mul_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
+    # BEGIN SOLUTION autodiff: mul's VJP (x * x too); spec: tests/test_gradients.py
     if x is y and needs[0]:
         # x * x (tf.square): d = 2 x g, given once: the tape adds the cotangents of the
         # two input slots, and None in the second saves a multiply and that addition.
         return (_mul(_scalar(2, x), _mul(g, x)), None)
     return (_fit(_mul(g, y), x) if needs[0] else None,
             _fit(_mul(g, x), y) if needs[1] else None)
+    # END SOLUTION
 
 
 @div_p.def_vjp
 def _div_vjp(g: Tensor, x: Tensor, y: Tensor, *, out: Tensor, needs: tuple = _BOTH) -> tuple:
     # d(x/y) = dx / y - dy x / y²  =  dx / y - dy out / y
+    # BEGIN SOLUTION autodiff: div's VJP; spec: tests/test_gradients.py
     return (_fit(_div(g, y), x) if needs[0] else None,
             _fit(_neg(_div(_mul(g, out), y)), y) if needs[1] else None)
+    # END SOLUTION
 
 # floormod(x, y) = x - floor(x / y) y  (TF's gradient: dx = g, dy = -g floor(x / y))
 mod_p.def_vjp(lambda g, x, y, *, out: (
