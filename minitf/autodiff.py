@@ -320,7 +320,12 @@ class GradientTape:
                 getattr(unconnected_gradients, "value", unconnected_gradients))
         flat_targets = nest.flatten(target) if isinstance(target, _NESTED) else [target]
         single_source = not isinstance(sources, _NESTED)
-        flat_sources = [sources] if single_source else nest.flatten(sources)
+        # A flat list or tuple of sources (`tape.gradient(loss, model.variables)`, every
+        # training step) needs no nest walk either way.
+        flat_list = not single_source and type(sources) in (list, tuple) and not any(
+            isinstance(s, _NESTED) for s in sources)
+        flat_sources = [sources] if single_source else (
+            list(sources) if flat_list else nest.flatten(sources))
         if output_gradients is None:
             flat_og: list = [None] * len(flat_targets)
         else:
@@ -336,7 +341,9 @@ class GradientTape:
                          relevant_ids(self, keys), unconnected_gradients is _ZERO)
         if not self._persistent:
             self._end_differentiation()
-        return grads[0] if single_source else nest.pack_sequence_as(sources, grads)
+        if single_source:
+            return grads[0]
+        return type(sources)(grads) if flat_list else nest.pack_sequence_as(sources, grads)
 
     def _begin_differentiation(self) -> None:
         if self._used:

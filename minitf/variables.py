@@ -236,7 +236,6 @@ class Variable:
         return _UnreadVariable(self) if read_value else None
 
     def _update(self, delta: Any, sign: int, op: str) -> Tensor:
-        from minitf.ops.elementwise import add, subtract
         delta = self._check_new_value(delta, op)
         ctx = interpreters.current()
         if ctx is interpreters.EAGER and type(delta) is Tensor \
@@ -248,6 +247,7 @@ class Variable:
             out._value = value
             out._dtype = self._dtype
             return out
+        from minitf.ops.elementwise import add, subtract
         if ctx.builder is not None:
             current = ctx.builder.read_variable(self)
         else:

@@ -26,6 +26,8 @@ import numpy as np
 from minitf import dtypes as _dtypes
 from minitf import errors
 from minitf.core.interpreters import _state
+from minitf.core.interpreters import bind1
+from minitf.core.primitive import PRIMITIVES
 from minitf.core.spec import shape_str
 from minitf.tensor import Tensor, convert_to_tensor
 
@@ -161,8 +163,7 @@ def broadcast_to_shape(x: Tensor, shape: tuple, partner: Tensor) -> Tensor:
     In a traced graph with unknown (None) sizes the target is only known at run time;
     then ``partner`` is passed as a shape reference (see ``broadcast_to``'s primitive).
     """
-    from minitf.ops.shape import broadcast_to_p
-    from minitf.core.interpreters import bind1
+    broadcast_to_p = PRIMITIVES["broadcast_to"]  # (shape.py imports this module)
     if None in shape:
         if x._shape == shape:
             return x

@@ -24,10 +24,13 @@ from minitf import errors
 from minitf.core.interpreters import bind1
 from minitf.core.primitive import NOT_DIFFERENTIABLE, Primitive
 from minitf.core.spec import TensorSpec
+from minitf.ops import elementwise as _ew
+from minitf.ops import shape as _shape_ops
 from minitf.ops._operands import describe, dims_str, to_tensor
 from minitf.tensor import Tensor
 
 Axis = Union[None, int, Sequence[int], Tensor]
+_new = object.__new__
 
 
 def normalize_axes(axis: Axis, rank: int, op: str) -> tuple:
@@ -198,14 +201,18 @@ def reduce_all(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
 def _count(x: Tensor, axes: tuple) -> Tensor:
     # The number of elements reduced, as a scalar of x's dtype. Static when the reduced
     # sizes are known; otherwise computed from tf.shape at run time.
-    dims = [x._shape[a] for a in axes]
-    if None not in dims:
-        n = 1
-        for d in dims:
-            n *= d
-        t = object.__new__(Tensor)
-        t._value = x._dtype.np.type(n)
-        t._dtype = x._dtype
+    shape = x._shape
+    n = 1
+    for a in axes:
+        d = shape[a]
+        if d is None:
+            break
+        n *= d
+    else:
+        t = _new(Tensor)
+        dtype = x._dtype
+        t._value = dtype._np.type(n)
+        t._dtype = dtype
         return t
     from minitf.ops.elementwise import cast
     from minitf.ops.shape import shape as _shape, gather
@@ -225,10 +232,14 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
         >>> tf.reduce_mean(tf.constant([1.0, 2.0, 4.0])).numpy()
         np.float32(2.3333333)
     """
-    from minitf.ops.elementwise import abs_p, div_p, floordiv_p, mul_p, sign_p
+    abs_p, div_p, floordiv_p, mul_p, sign_p = (_ew.abs_p, _ew.div_p, _ew.floordiv_p,
+                                               _ew.mul_p, _ew.sign_p)
     x = to_tensor(input_tensor)
     axes = normalize_axes(axis, len(x._shape), "Mean")
-    total = _reduce(sum_p, x, axes, keepdims, "Mean")
+    if axes and x._dtype._kind in sum_p.dtype_kinds:
+        total = bind1(sum_p, x, axis=axes, keepdims=bool(keepdims))
+    else:  # (no axes, or a dtype _reduce refuses with its error)
+        total = _reduce(sum_p, x, axes, keepdims, "Mean")
     n = _count(x, axes)
     if x._dtype.is_integer:
         # Truncation toward zero: sign(total) * (|total| // n); an empty mean is 0.
@@ -367,10 +378,17 @@ def argmin(input: Any, axis: Any = None, output_type: Any = _dtypes.int64,  # no
 def _expand_back(t: Tensor, x: Tensor, axis: tuple, keepdims: bool) -> Tensor:
     """Broadcasts a reduced tensor ``t`` back to ``x``'s shape."""
     # BEGIN SOLUTION autodiff: reduce_sum's VJP, g spread back over x; spec: tests/test_gradients.py
-    from minitf.ops.shape import broadcast_to_p, expand_dims_p
-    if not keepdims:
-        for a in sorted(axis):
-            t = bind1(expand_dims_p, t, axis=a)
+    broadcast_to_p = _shape_ops.broadcast_to_p
+    if not keepdims and t._shape:
+        # Put size-1 axes back where the reduction removed them: one reshape when the
+        # sizes are static, else one expand_dims per axis. (A rank-0 t — a full
+        # reduction — needs neither: it broadcasts as it is.)
+        kept = tuple(1 if i in axis else d for i, d in enumerate(x._shape))
+        if None not in kept:
+            t = bind1(_shape_ops.reshape_p, t, shape=kept)
+        else:
+            for a in sorted(axis):
+                t = bind1(_shape_ops.expand_dims_p, t, axis=a)
     if t._shape == x._shape and None not in x._shape:
         return t
     if None in x._shape:

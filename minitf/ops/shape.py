@@ -72,6 +72,8 @@ def _broadcast_to_numpy(x: np.ndarray, *refs: np.ndarray, shape: tuple) -> np.nd
         return x
     # np.broadcast_to costs ~4 µs; building the strided view directly costs ~0.5 µs.
     # New leading axes and size-1 axes get stride 0: every index reads the same element.
+    if isinstance(x, np.generic):
+        x = np.asarray(x)  # a NumPy scalar (a full reduction's result) as a 0-d array
     if isinstance(x, np.ndarray) and x.flags.c_contiguous:
         lead = len(shape) - x.ndim
         strides = (0,) * lead + tuple(0 if xd == 1 and sd != 1 else st for xd, sd, st in
