@@ -195,6 +195,7 @@ class GradientTape:
 
     def _record(self, prim: Any, args: tuple, params: dict, outs: tuple) -> None:
         """Keeps ``outs = prim(*args, **params)`` if a watched tensor flows into it."""
+        # BEGIN SOLUTION autodiff: what the tape records; spec: tests/test_autodiff_tape.py
         watched = self._watched
         for a in args:
             if id(a) in watched:
@@ -210,6 +211,7 @@ class GradientTape:
                 kept = True
         if kept:
             self._eqns.append(Eqn(prim, args, params, outs))
+        # END SOLUTION
 
     @property
     def _tape_eqns(self) -> list:

@@ -52,6 +52,7 @@ def broadcast_shapes(a: Sequence, b: Sequence, op: str) -> tuple:
     Raises:
         InvalidArgumentError: naming both shapes, if they cannot broadcast.
     """
+    # BEGIN SOLUTION tensors: broadcast two shapes, or raise; spec: tests/test_ops_forward.py
     if len(a) < len(b):
         a = (1,) * (len(b) - len(a)) + tuple(a)
     elif len(b) < len(a):
@@ -73,6 +74,7 @@ def broadcast_shapes(a: Sequence, b: Sequence, op: str) -> tuple:
                 f"shapes broadcast when, aligned from the right, each pair of sizes is equal "
                 f"or one of them is 1; reshape or tf.expand_dims one operand so they do.")
     return tuple(out)
+    # END SOLUTION
 
 
 def _convert_partner(value: Any, dtype: _dtypes.DType, op: str) -> Tensor:

@@ -50,8 +50,10 @@ def _sigmoid_numpy(x: np.ndarray) -> np.ndarray:
     # 1 / (1 + e^-x) overflows for very negative x; e^x / (1 + e^x) is exact there.
     # Both branches are computed on |x|, so nothing overflows: s(x) = e^{-|x|}/(1+e^{-|x|})
     # for x < 0 and 1/(1+e^{-|x|}) for x >= 0.
+    # BEGIN SOLUTION tensors: sigmoid in NumPy, never overflowing; spec: tests/test_ops_forward.py
     z = np.exp(-np.abs(x))
     return np.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+    # END SOLUTION
 
 
 sigmoid_p = _unary("sigmoid", correctly_rounded(_sigmoid_numpy))
