@@ -176,6 +176,11 @@ def matmul(a: torch.Tensor, b: torch.Tensor, allow_tf32: bool | None = None) -> 
     batch = a3.shape[0]
     c3 = torch.empty((batch, M, N), dtype=a.dtype, device=a.device)
     tf32 = tf32_enabled() if allow_tf32 is None else allow_tf32
+    if a.dtype == torch.float32 and tf32 and b3.is_cuda and b3.stride(-1) == 1 and N > 1:
+        # Hopper's TF32 tensor-core path wants 32-bit operands K-major. Measured on an H100
+        # at 4096³ (bench/gpu_check.py): 89 TFLOP/s with a row-major B, 189 column-major.
+        # One transposing copy of B (read + write 4·K·N bytes, ~45 µs at 4096²) buys that.
+        b3 = b3.mT.contiguous().mT
     args = (a3, b3, c3, M, N, K, *a3.stride(), *b3.stride(), *c3.stride())
     use_dot = a.dtype in (torch.float16, torch.bfloat16, torch.float32)
     # Triton's CPU interpreter multiplies bf16 tiles as raw 16-bit integers; there we

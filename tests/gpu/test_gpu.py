@@ -20,6 +20,9 @@ def kernels():  # noqa: ANN201 - the backend module, whose kernels() loads kerne
     from minitf.backends import triton_backend
     if triton_backend._kernels_package().interpreting():
         pytest.skip("TRITON_INTERPRET=1 is set: the kernels would run in the interpreter")
+    # tests/kernels' conftest unregisters the backend after collecting (so other test
+    # files keep minitf's NumPy-only paths); register it again for these tests.
+    triton_backend.activate()
     return triton_backend
 
 

@@ -106,8 +106,11 @@ def test_gradients_of_a_traced_function_on_the_gpu() -> None:
         g = tape.gradient(y, w)
         assert g.device.endswith("GPU:0")
     s = 1 / (1 + np.exp(-(np.array([[1.0, 2.0]]) @ w0)))
+    # On a real GPU fp32 matmuls use TF32 (TF's default too): ~1e-3 relative error,
+    # measured 6e-4 on an H100. The interpreter computes in full fp32.
+    rtol = 1e-5 if interpreting() else 2e-3
     np.testing.assert_allclose(g.numpy(), np.array([[1.0], [2.0]]) @ (3 * s * (1 - s)),
-                               rtol=1e-5)
+                               rtol=rtol)
 
 
 def test_control_flow_runs_on_the_device() -> None:

@@ -123,7 +123,8 @@ def test_select_broadcasts_condition_and_operands() -> None:
     c = rand((67, 131), seed=4) > 0
     x, y = rand((131,), seed=5), torch.tensor(-1.0, device=DEVICE)
     check(elementwise.select(c, x, y), np.where(f64(c) > 0, f64(x), -1.0), torch.float32)
-    ints = elementwise.select(c[:1, :7], torch.arange(7, device=DEVICE), torch.tensor(0))
+    ints = elementwise.select(c[:1, :7], torch.arange(7, device=DEVICE),
+                                torch.tensor(0, device=DEVICE))
     np.testing.assert_array_equal(ints.cpu().numpy(), np.where(f64(c)[:1, :7] > 0, np.arange(7), 0))
 
 
