@@ -84,7 +84,8 @@ def _print_list(info: dict) -> None:
         after = ", ".join(c["after"]) or "-"
         print(f"  {i} {c['name']:<12} <- {after:<16} {c['title']}")
     for c in info["chapters"]:
-        print(f"\n{c['name']}: {len(c['regions'])} regions; graded by "
+        n = len(c["regions"])
+        print(f"\n{c['name']}: {n} region{'' if n == 1 else 's'}; graded by "
               f"pytest -m \"{c['selection']}\"")
         for r in c["regions"]:
             print(f"  {r['file']}:{r['line']}  {r['message']}")
