@@ -186,6 +186,11 @@ def gradient_points(draw: st.DrawFn, arg_shapes: Sequence[tuple], *, low: float,
         return all(abs(v - a) > gap for a in avoid)
     if distinct:
         step = 6 * gap
+        if int((high - low) / step) < total:
+            # More values than grid slots (a 3x3x3 operand in [-2.5, 2.5]): a finer grid,
+            # still spaced ~15 times wider than the finite-difference step needs.
+            step = (high - low) / (total + 1)
+            gap = step / 6
         slots = int((high - low) / step)
         ks = draw(st.lists(st.integers(0, slots - 1), min_size=total, max_size=total,
                            unique=True))
