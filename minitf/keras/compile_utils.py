@@ -23,7 +23,7 @@ from minitf.keras import losses as _losses
 from minitf.keras import metrics as _metrics
 from minitf.ops import elementwise as ew
 
-__all__ = ["CompileLoss", "CompileMetrics"]
+__all__ = ["CompileConfig", "CompileLoss", "CompileMetrics"]
 
 
 def _is_binary_or_sparse(y_true: Any, y_pred: Any) -> tuple:
@@ -208,3 +208,57 @@ class CompileLoss:
                 value = ew.multiply(value, weight)
             total = value if total is None else ew.add(total, value)
         return total
+
+
+class CompileConfig:
+    """What a saved model remembers of ``compile``: the arguments, serialized.
+
+    Mixed into every Keras model; ``.keras`` files store :meth:`get_compile_config`
+    and loading calls :meth:`compile_from_config`.
+
+    Example:
+        >>> import minitf as tf
+        >>> m = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        >>> m.compile(optimizer="sgd", loss="mse")
+        >>> m.get_compile_config()["loss"]
+        'mse'
+    """
+
+    def get_compile_config(self) -> Optional[dict]:
+        """The ``compile`` arguments, serialized (stored in ``.keras`` files)."""
+        if not self.compiled:
+            return None
+        from minitf.keras.serialization import serialize_keras_object
+
+        def ser_loss(loss: Any) -> Any:
+            if isinstance(loss, (list, tuple)):
+                return [ser_loss(v) for v in loss]
+            if isinstance(loss, dict):
+                return {k: ser_loss(v) for k, v in loss.items()}
+            return loss if isinstance(loss, str) or loss is None else _losses.serialize(loss)
+        cfg = self._compile_config
+        return {"optimizer": serialize_keras_object(self.optimizer),
+                "loss": ser_loss(cfg["loss"]),
+                "metrics": serialize_keras_object(cfg["metrics"]),
+                "loss_weights": cfg["loss_weights"], "run_eagerly": cfg["run_eagerly"]}
+
+    def compile_from_config(self, config: Optional[dict]) -> None:
+        """Compiles from :meth:`get_compile_config`'s output."""
+        if not config:
+            return
+        from minitf.keras.serialization import deserialize_keras_object
+
+        def de_loss(loss: Any) -> Any:
+            if isinstance(loss, list):
+                return [de_loss(v) for v in loss]
+            if isinstance(loss, dict) and "class_name" not in loss:
+                return {k: de_loss(v) for k, v in loss.items()}
+            return loss if loss is None or isinstance(loss, str) else _losses.deserialize(loss)
+        metrics = config.get("metrics")
+        if metrics is not None:
+            metrics = [m if isinstance(m, str) else deserialize_keras_object(m)
+                       for m in metrics]
+        self.compile(optimizer=deserialize_keras_object(config["optimizer"]),
+                     loss=de_loss(config.get("loss")), metrics=metrics,
+                     loss_weights=config.get("loss_weights"),
+                     run_eagerly=config.get("run_eagerly", False))

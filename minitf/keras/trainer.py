@@ -32,7 +32,7 @@ from minitf.autodiff import GradientTape
 from minitf.distribute import keras_hooks as _distribute
 from minitf.keras import metrics as _metrics
 from minitf.keras import optimizers as _optimizers
-from minitf.keras.compile_utils import CompileLoss, CompileMetrics
+from minitf.keras.compile_utils import CompileConfig, CompileLoss, CompileMetrics
 from minitf.keras.data_adapter import make_batches, unpack_x_y_sample_weight
 from minitf.ops import elementwise as ew
 from minitf.tensor import Tensor
@@ -68,7 +68,7 @@ def to_python(logs: dict) -> dict:
     return out
 
 
-class Trainer:
+class Trainer(CompileConfig):
     """The training half of ``keras.Model`` (mixed into :class:`Model`).
 
     Example:
@@ -417,45 +417,3 @@ class Trainer:
         values = [logs[n] for n in names if n in logs]
         values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
-
-    # -- config for saving ----------------------------------------------------------------
-    def get_compile_config(self) -> Optional[dict]:
-        """The ``compile`` arguments, serialized (stored in ``.keras`` files)."""
-        if not self.compiled:
-            return None
-        from minitf.keras import losses as _losses
-        from minitf.keras.serialization import serialize_keras_object
-
-        def ser_loss(loss: Any) -> Any:
-            if isinstance(loss, (list, tuple)):
-                return [ser_loss(v) for v in loss]
-            if isinstance(loss, dict):
-                return {k: ser_loss(v) for k, v in loss.items()}
-            return loss if isinstance(loss, str) or loss is None else _losses.serialize(loss)
-        cfg = self._compile_config
-        return {"optimizer": serialize_keras_object(self.optimizer),
-                "loss": ser_loss(cfg["loss"]),
-                "metrics": serialize_keras_object(cfg["metrics"]),
-                "loss_weights": cfg["loss_weights"], "run_eagerly": cfg["run_eagerly"]}
-
-    def compile_from_config(self, config: Optional[dict]) -> None:
-        """Compiles from :meth:`get_compile_config`'s output."""
-        if not config:
-            return
-        from minitf.keras import losses as _losses
-        from minitf.keras.serialization import deserialize_keras_object
-
-        def de_loss(loss: Any) -> Any:
-            if isinstance(loss, list):
-                return [de_loss(v) for v in loss]
-            if isinstance(loss, dict) and "class_name" not in loss:
-                return {k: de_loss(v) for k, v in loss.items()}
-            return loss if loss is None or isinstance(loss, str) else _losses.deserialize(loss)
-        metrics = config.get("metrics")
-        if metrics is not None:
-            metrics = [m if isinstance(m, str) else deserialize_keras_object(m)
-                       for m in metrics]
-        self.compile(optimizer=deserialize_keras_object(config["optimizer"]),
-                     loss=de_loss(config.get("loss")), metrics=metrics,
-                     loss_weights=config.get("loss_weights"),
-                     run_eagerly=config.get("run_eagerly", False))
