@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional
 from minitf import nest
 from minitf.autodiff import GradientTape
 from minitf.core import interpreters
-from minitf.core.interpreters import Context, _context, bind1
+from minitf.core.interpreters import Context, _context, bind, bind1
 from minitf.core.primitive import PRIMITIVES, Primitive
 from minitf.tensor import Tensor, convert_to_tensor
 
@@ -88,6 +88,14 @@ def _accepts_variables(fn: Callable) -> bool:
     return any(p.name == "variables" or p.kind is p.VAR_KEYWORD for p in params)
 
 
+def _check_takes_variables(f: Callable, grad_fn: Callable, variables: tuple) -> None:
+    if variables and not _accepts_variables(grad_fn):
+        raise TypeError(f"custom_gradient: {getattr(f, '__name__', 'f')} reads "
+                        f"variables {[v.name for v in variables]}, so its grad_fn must "
+                        f"accept a keyword argument `variables` and return "
+                        f"(input_grads, variable_grads).")
+
+
 def _fresh(t: Any) -> Any:
     # An output that *is* an input (or a variable's value) would be its own cotangent
     # key; a copy gives the custom equation an output of its own.
@@ -123,6 +131,8 @@ def custom_gradient(f: Optional[Callable] = None) -> Callable:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         inputs = [a if isinstance(a, Tensor) else convert_to_tensor(a) for a in args]
         ctx = _context.get()
+        if ctx.builder is not None:
+            return _stage_custom_call(f, inputs, kwargs, ctx.builder)
         # A private tape (the only one active) sees which variables f reads.
         spy = GradientTape()
         with interpreters.using(Context((), ctx.builder, ctx.device)):
@@ -132,11 +142,7 @@ def custom_gradient(f: Optional[Callable] = None) -> Callable:
             finally:
                 spy._pop()
         variables = tuple(v for v in spy.watched_variables() if v.trainable)
-        if variables and not _accepts_variables(grad_fn):
-            raise TypeError(f"custom_gradient: {getattr(f, '__name__', 'f')} reads "
-                            f"variables {[v.name for v in variables]}, so its grad_fn must "
-                            f"accept a keyword argument `variables` and return "
-                            f"(input_grads, variable_grads).")
+        _check_takes_variables(f, grad_fn, variables)
         if not ctx.tapes:
             return result
         # Reading each variable again lets the outer tapes watch its current value.
@@ -154,3 +160,92 @@ def custom_gradient(f: Optional[Callable] = None) -> Callable:
         return result
 
     return wrapped
+
+
+def _stage_custom_call(f: Callable, inputs: list, kwargs: dict, builder: Any) -> Any:
+    """Inside a trace: ``f`` becomes one ``call`` equation that carries its gradient graph.
+
+    ``f`` and its ``grad_fn`` are traced together, once, into a joint graph (inputs, one
+    cotangent per float output, then whatever ``f`` captures: variables, outer tensors).
+    It is cut as :func:`minitf.core.call.split_vjp_graphs` cuts autodiff's: the forward
+    graph keeps the equations that do not depend on a cotangent (``f``'s own), the
+    gradient graph keeps ``grad_fn``'s and recomputes what they read. The outer graph
+    stages ``call[graph=forward, vjp=gradient]``; the call's VJP runs the gradient graph
+    instead of differentiating the forward one. Both are data, so a saved function keeps
+    its custom gradient. (``f`` and ``grad_fn`` run at trace time only, like any Python
+    code in a ``tf.function``.)
+
+    Example:
+        >>> import minitf as tf
+        >>> @tf.custom_gradient
+        ... def log1pexp(x):
+        ...     e = tf.exp(x)
+        ...     return tf.math.log(1 + e), lambda up: up * (1 - 1 / (1 + e))
+        >>> f = tf.function(lambda x: log1pexp(x))
+        >>> x = tf.constant(100.0)
+        >>> with tf.GradientTape() as t:
+        ...     t.watch(x)
+        ...     y = f(x)
+        >>> float(t.gradient(y, x))  # autodiff of log(1 + exp(x)) would give nan
+        1.0
+    """
+    from minitf.core.call import call_p
+    from minitf.core.graph import Graph
+    from minitf.core.passes import simplify
+    from minitf.core.spec import TensorSpec
+    from minitf.core.tracing import GraphBuilder, _new_graph_tensor
+    from minitf.ops.creation import zeros_like
+    from minitf.variables import Variable
+
+    name = getattr(f, "__name__", "custom_gradient")
+    b = GraphBuilder(name, parent=builder)
+    xs = [b.new_input(TensorSpec._make(tuple(x._shape), x._dtype), f"x{i}")
+          for i, x in enumerate(inputs)]
+    spy = GradientTape()  # sees which variables f reads, as in the eager path
+    with b.tracing():
+        spy._push()
+        try:
+            result, grad_fn = f(*xs, **kwargs)
+        finally:
+            spy._pop()
+        variables = tuple(v for v in spy.watched_variables() if v.trainable)
+        _check_takes_variables(f, grad_fn, variables)
+        if b.assigned:
+            raise ValueError(f"custom_gradient: {name} assigns variables inside a "
+                             f"tf.function; compute the new values in the function and "
+                             f"assign them outside the custom_gradient.")
+        outs = [o if isinstance(o, Tensor) else convert_to_tensor(o)
+                for o in nest.flatten(result)]
+        # One cotangent input per float output; grad_fn sees zeros for the others.
+        cts = [b.new_input(TensorSpec._make(tuple(o._shape), o._dtype), f"ct_{j}")
+               if o._dtype.is_floating else zeros_like(o) for j, o in enumerate(outs)]
+        var_values = [v._read() for v in variables]
+        grads = _custom_vjp(cts, *xs, *var_values, out=None, grad_fn=grad_fn,
+                            n_args=len(xs), variables=variables,
+                            single=not nest.is_nested(result))
+        grad_of = {id(t._var): g for t, g in zip(xs + var_values, grads) if g is not None}
+        float_ins = [v for v in b._arg_inputs[:len(xs)] + b._capture_inputs
+                     if v.dtype.is_floating]
+        # An input grad_fn gives no gradient (or an outer tensor f closes over) gets zeros.
+        in_grads = [grad_of[id(v)] if id(v) in grad_of
+                    else zeros_like(_new_graph_tensor(v, b, v.hint)) for v in float_ins]
+    joint = b.build(outs + in_grads, include_assigned=False)
+    n_x, n_ct, n_out = len(xs), len(b._arg_inputs) - len(xs), len(outs)
+    x_vars, ct_vars = joint.inputs[:n_x], joint.inputs[n_x:n_x + n_ct]
+    cap_vars = joint.inputs[n_x + n_ct:]
+    tainted = {id(v) for v in ct_vars}
+    forward_eqns = []
+    for eqn in joint.eqns:
+        if any(id(a) in tainted for a in eqn.inputs):
+            tainted.update(id(o) for o in eqn.outputs)
+        else:
+            forward_eqns.append(eqn)
+    forward = simplify(Graph(x_vars + cap_vars, forward_eqns, joint.outputs[:n_out],
+                             name=name))
+    gradient = simplify(Graph(x_vars + cap_vars + ct_vars, joint.eqns, joint.outputs[n_out:],
+                              name=f"{name}_grad"))
+    # What f captured, as the outer trace sees it: variables are read there (so outer
+    # tapes and the outer graph see the read), outer tensors are passed as they are.
+    captured = [c._read() if isinstance(c, Variable) else c for c in b.captures]
+    flat = bind(call_p, *inputs, *captured, graph=forward, vjp=gradient)
+    return nest.pack_sequence_as(result, flat) if nest.is_nested(result) else flat[0]

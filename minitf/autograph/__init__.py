@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import inspect
 import logging
+import os
 import sys
 import textwrap
 import types
@@ -45,6 +46,9 @@ _failures: "weakref.WeakKeyDictionary[Any, str]" = weakref.WeakKeyDictionary()
 # Library code is never converted (only the user's own functions are).
 _LIBRARY_ROOTS = {"minitf", "numpy", "torch", "triton", "matplotlib", "pytest", "_pytest",
                   "hypothesis", "sklearn", "scipy", "pluggy", "tensorflow", "keras"}
+# A decorator's wrapper (functools.wraps) carries the user's __module__ but minitf's
+# code: where the code lives decides (tf.custom_gradient's wrapper is library code).
+_MINITF_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _parse(fn: types.FunctionType) -> ast.FunctionDef:
@@ -139,7 +143,8 @@ def _is_user_function(f: Any) -> bool:
     if root in _LIBRARY_ROOTS or root in getattr(sys, "stdlib_module_names", ()):
         return False
     filename = f.__code__.co_filename
-    return not (filename.startswith("<") or "site-packages" in filename)
+    return not (filename.startswith("<") or "site-packages" in filename
+                or filename.startswith(_MINITF_DIR))
 
 
 def convert_callee(f: Any) -> Any:

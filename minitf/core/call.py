@@ -147,12 +147,17 @@ def _as_list(x: Any) -> list:
 
 @call_p.def_vjp
 def _call_vjp(g: Any, *inputs: Any, out: Any, graph: Graph, residuals: Any = None,
-              backward: Any = None, wrt: Any = None) -> tuple:
+              backward: Any = None, wrt: Any = None, vjp: Optional[Graph] = None) -> tuple:
     g = _as_list(g)
     cts = [g[j] for j in _float_outputs(graph)]
     if wrt is None:
         wrt = _float_inputs(graph)
-    if residuals is not None and not interpreters.current().tapes:
+    if vjp is not None:
+        # A tf.custom_gradient staged into a graph brings its own gradient graph (one
+        # cotangent per float input): autodiff of `graph` would ignore its grad_fn.
+        by_input = dict(zip(_float_inputs(graph), call_graph(vjp, [*inputs, *cts])))
+        in_cts = [by_input[i] for i in wrt]
+    elif residuals is not None and not interpreters.current().tapes:
         # First order: start from the saved residuals (nothing records this pass).
         in_cts = bind(call_p, *inputs, *residuals, *cts, graph=backward)
     else:
