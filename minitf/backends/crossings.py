@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from minitf import errors
 from minitf.core.primitive import Primitive
 
-__all__ = ["copy_counts", "count_kernel", "cross", "fallback_counts", "kernel_counts", "reset_counts",
-           "set_strict", "strict_device"]
+__all__ = ["copy_counts", "count_kernel", "cross", "fallback_counts", "kernel_counts",
+           "reset_counts", "set_strict", "strict_device"]
 
 _counts = {"fallback": collections.Counter(), "copy": collections.Counter(),
            "kernel": collections.Counter()}

@@ -76,7 +76,8 @@ def slice_(x: torch.Tensor, *, spec: tuple) -> torch.Tensor:
     Example:
         >>> import torch
         >>> from minitf.backends.torch_ops import slice_
-        >>> slice_(torch.arange(6).reshape(2, 3), spec=(("int", -1), ("slice", 1, None, None))).tolist()
+        >>> spec = (("int", -1), ("slice", 1, None, None))
+        >>> slice_(torch.arange(6).reshape(2, 3), spec=spec).tolist()
         [4, 5]
     """
     flips, index = slice_plan(spec, tuple(x.shape))
