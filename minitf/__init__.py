@@ -42,6 +42,7 @@ from minitf.ops.elementwise import (  # noqa: F401
     minimum, multiply, negative, not_equal, pow, round, sigmoid, sign, sin, sqrt, square,
     subtract, tanh, truediv, where,
 )
+from minitf.ops.clipping import clip_by_global_norm, clip_by_norm  # noqa: F401
 from minitf.ops.indexing import boolean_mask, gather, one_hot  # noqa: F401
 from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
 from minitf.ops.reduction import (  # noqa: F401
@@ -74,8 +75,8 @@ __all__ = [
     "constant", "convert_to_tensor", "eye", "fill", "identity", "is_tensor", "linspace",
     "ones", "ones_like", "range", "zeros", "zeros_like",
     # math
-    "abs", "add", "cast", "clip_by_value", "cos", "divide", "equal", "exp", "floor",
-    "floordiv",
+    "abs", "add", "cast", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "cos",
+    "divide", "equal", "exp", "floor", "floordiv",
     "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
     "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",
     "round", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh", "tensordot",

@@ -175,6 +175,26 @@ plt.ylabel("loss on all data")
 plt.title("SGD with momentum, mini-batches of 32")
 
 # %% [markdown]
+# ## Clipping gradients
+#
+# One bad batch can give a huge gradient and throw the weights far away. A common guard
+# rescales the gradients so that their *global norm* — the length of all of them taken
+# as one long vector — stays under a bound. The direction of the step is kept; only its
+# length is capped. `tf.clip_by_global_norm` returns the clipped list and the norm
+# before clipping (worth logging: a norm that keeps hitting the bound says the learning
+# rate is too high):
+
+# %%
+with tf.GradientTape() as tape:
+    far_off_loss = loss(y, model(x) + 100.0)  # a batch the model predicts very badly
+grads = tape.gradient(far_off_loss, model.trainable_variables)
+clipped, norm = tf.clip_by_global_norm(grads, 1.0)
+print(f"global norm before: {float(norm):.1f}, after: {float(tf.linalg.global_norm(clipped)):.3f}")
+
+# %% [markdown]
+# (Keras optimizers do this for you: `SGD(..., global_clipnorm=1.0)`; `clipnorm=`
+# clips each gradient on its own, with `tf.clip_by_norm`.)
+#
 # ## What you learned, and where to go next
 #
 # - A training loop is data, a model, a loss and an update; the tape links them.
@@ -182,6 +202,7 @@ plt.title("SGD with momentum, mini-batches of 32")
 # - `tf.function` turns the step into one graph; keep changing Python numbers out of
 #   its arguments.
 # - An optimizer's `apply_gradients` replaces the hand-written update.
+# - `tf.clip_by_global_norm` caps the length of a step without changing its direction.
 #
 # Try: raise the learning rate of the first loop to 1.0 and watch `w` oscillate; what
 # is the largest rate that still converges?

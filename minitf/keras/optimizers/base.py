@@ -30,7 +30,7 @@ from minitf.distribute import keras_hooks as _distribute
 from minitf.keras.layer import snake_case, unique_name
 from minitf.keras.variable import KerasVariable
 from minitf.ops import elementwise as ew
-from minitf.ops.reduction import reduce_sum
+from minitf.ops.clipping import clip_by_global_norm, clip_by_norm
 from minitf.tensor import Tensor
 from minitf.variables import Variable, init_scope
 
@@ -251,22 +251,13 @@ class Optimizer:
 
     def _clip_gradients(self, grads: list) -> list:
         if self.clipnorm:
-            return [self._clip_by_norm(g) for g in grads]
+            return [clip_by_norm(g, float(self.clipnorm)) for g in grads]
         if self.global_clipnorm:
-            # scale = clip / max(norm, clip): 1 when within the budget.
-            norm = ew.sqrt(sum_list([reduce_sum(ew.square(g)) for g in grads]))
-            scale = ew.truediv(float(self.global_clipnorm),
-                               ew.maximum(norm, float(self.global_clipnorm)))
-            return [ew.multiply(g, scale) for g in grads]
+            return clip_by_global_norm(grads, float(self.global_clipnorm))[0]
         if self.clipvalue:
             c = float(self.clipvalue)
             return [ew.clip_by_value(g, -c, c) for g in grads]
         return grads
-
-    def _clip_by_norm(self, g: Any) -> Any:
-        norm = ew.sqrt(reduce_sum(ew.square(g)))
-        return ew.truediv(ew.multiply(g, float(self.clipnorm)),
-                          ew.maximum(norm, float(self.clipnorm)))
 
     # -- config ---------------------------------------------------------------------------
     def get_config(self) -> dict:
@@ -308,16 +299,3 @@ class Optimizer:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}>"
 
-
-def sum_list(values: list) -> Any:
-    """``values[0] + values[1] + ...`` (at least one value).
-
-    Example:
-        >>> import minitf as tf
-        >>> float(sum_list([tf.constant(1.0), tf.constant(2.0)]))
-        3.0
-    """
-    total = values[0]
-    for v in values[1:]:
-        total = ew.add(total, v)
-    return total
