@@ -142,6 +142,19 @@ def test_watch_accessed_variables_false() -> None:
     assert t.watched_variables() == (v,)    # TF: 1 variable, still after gradient()
 
 
+def test_the_guide_watching_one_of_two_variables_prints_tfs_digits() -> None:
+    # TF's "Introduction to gradients" guide, watch_accessed_variables=False section.
+    x0, x1 = tf.Variable(0.0), tf.Variable(10.0)
+    with tf.GradientTape(watch_accessed_variables=False) as t:
+        t.watch(x1)
+        y = tf.reduce_sum(tf.math.sin(x0) + tf.nn.softplus(x1))
+    grad = t.gradient(y, {"x0": x0, "x1": x1})
+    assert grad["x0"] is None
+    # The guide prints 0.9999546: softplus' gradient is sigmoid(10) rounded once, not
+    # exp(10) / (1 + exp(10)) rounded twice (0.99995464, one float32 ulp away).
+    assert str(grad["x1"].numpy()) == "0.9999546"
+
+
 def test_non_trainable_variables_are_not_watched_automatically() -> None:
     u = tf.Variable(2.0, trainable=False)
     with tf.GradientTape() as t:

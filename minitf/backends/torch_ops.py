@@ -207,3 +207,16 @@ def like(fill: int) -> Callable:
     """
     return lambda x, *, dtype: torch.full(tuple(x.shape), fill, dtype=TORCH_DTYPE[dtype],
                                           device=x.device)
+
+
+def softplus(x: torch.Tensor) -> torch.Tensor:
+    """``log1p(exp(x))``, or ``x`` above the dtype's threshold (as the NumPy impl does).
+
+    Example:
+        >>> import torch
+        >>> from minitf.backends.torch_ops import softplus
+        >>> [round(v, 4) for v in softplus(torch.tensor([0.0, 30.0])).tolist()]
+        [0.6931, 30.0]
+    """
+    threshold = {torch.float16: 10.0, torch.float64: 40.0}.get(x.dtype, 20.0)
+    return torch.where(x > threshold, x, torch.log1p(torch.exp(torch.clamp(x, max=threshold))))

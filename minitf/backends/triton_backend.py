@@ -309,6 +309,7 @@ TABLE: dict[str, Callable] = {
     "cond": lambda pred, *ops, branches: run_graph(branches[1 if bool(pred) else 0], ops),
     "while": _while,
     # elementwise, through torch
+    "softplus": T.softplus,
     "sign": torch.sign, "log1p": torch.log1p, "sin": torch.sin, "cos": torch.cos,
     "floor": torch.floor, "ceil": torch.ceil, "is_nan": torch.isnan,
     "is_finite": torch.isfinite, "logical_not": torch.logical_not,
