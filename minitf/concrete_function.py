@@ -213,6 +213,8 @@ class ConcreteFunction:
     def pretty_printed_signature(self, verbose: bool = True) -> str:
         """The signature as TensorFlow prints it (inputs, output type, captures).
 
+        ``verbose=False`` gives the one-line form ``(x: ...) -> ...``.
+
         Example:
             >>> import minitf as tf
             >>> @tf.function
@@ -226,6 +228,8 @@ class ConcreteFunction:
             Captures:
               None
         """
+        if not verbose:
+            return self._signature_text()
         lines = ["Input Parameters:"]
         lines += [f"  {name} ({kind}): {type_string(t)}" for name, kind, t in self._params]
         lines.append("Output Type:")

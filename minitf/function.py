@@ -358,6 +358,34 @@ class Function:
         """
         return self._tracing_count
 
+    def pretty_printed_concrete_signatures(self, verbose: bool = True) -> str:
+        """The signatures of every trace so far, in tracing order, as TensorFlow prints them.
+
+        Example:
+            >>> import minitf as tf
+            >>> @tf.function
+            ... def my_relu(x):
+            ...     return tf.maximum(0., x)
+            >>> _ = my_relu(tf.constant(5.5)); _ = my_relu([1, -1])
+            >>> print(my_relu.pretty_printed_concrete_signatures())
+            Input Parameters:
+              x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32, name=None)
+            Output Type:
+              TensorSpec(shape=(), dtype=tf.float32, name=None)
+            Captures:
+              None
+            <BLANKLINE>
+            Input Parameters:
+              x (POSITIONAL_OR_KEYWORD): List[Literal[1], Literal[-1]]
+            Output Type:
+              TensorSpec(shape=(2,), dtype=tf.float32, name=None)
+            Captures:
+              None
+        """
+        separator = "\n\n" if verbose else "\n"
+        return separator.join(cf.pretty_printed_signature(verbose)
+                              for cf in self._cache.values())
+
     @property
     def python_function(self) -> Callable[..., Any]:
         """The wrapped Python function."""

@@ -284,6 +284,29 @@ def test_concrete_function_signature_as_tensorflow_prints_it():
     np.testing.assert_array_equal(cf(tf.constant([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0])
 
 
+def test_function_prints_every_traced_signature_as_tensorflow():
+    # TF's "Introduction to graphs and tf.function" guide; strings printed by TF 2.21.
+    @tf.function
+    def my_relu(x):
+        return tf.maximum(0., x)
+    my_relu(tf.constant(5.5))
+    my_relu([1, -1])
+    my_relu(tf.constant([3., -3.]))
+    my_relu(tf.constant(-2.5))  # same signature as the first call: no new trace
+    assert my_relu.pretty_printed_concrete_signatures(verbose=False) == (
+        "(x: TensorSpec(shape=(), dtype=tf.float32, name=None)) -> "
+        "TensorSpec(shape=(), dtype=tf.float32, name=None)\n"
+        "(x: List[Literal[1], Literal[-1]]) -> "
+        "TensorSpec(shape=(2,), dtype=tf.float32, name=None)\n"
+        "(x: TensorSpec(shape=(2,), dtype=tf.float32, name=None)) -> "
+        "TensorSpec(shape=(2,), dtype=tf.float32, name=None)")
+    verbose = my_relu.pretty_printed_concrete_signatures()
+    assert verbose.count("Input Parameters:") == 3 and "\n\nInput Parameters:" in verbose
+    assert verbose.startswith(
+        "Input Parameters:\n"
+        "  x (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(), dtype=tf.float32, name=None)\n")
+
+
 def test_concrete_function_nested_signature_names_leaves_as_tensorflow():
     @tf.function
     def g(a, b, c=3, *, d=None):
