@@ -3,6 +3,7 @@ restoration, and refusal of damaged or tampered files."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import tempfile
@@ -72,6 +73,7 @@ def test_keys_are_tensorflows(tmp_path):
     ckpt = tf.train.Checkpoint(model=M(), step=tf.Variable(1, dtype=tf.int64))
     path = ckpt.save(str(tmp_path / "ck"))
     assert tf.train.list_variables(path) == [
+        ("_CHECKPOINTABLE_OBJECT_GRAPH", []),
         ("model/_private/.ATTRIBUTES/VARIABLE_VALUE", []),
         ("model/layers/0/.ATTRIBUTES/VARIABLE_VALUE", []),
         ("model/layers/1/a/.ATTRIBUTES/VARIABLE_VALUE", []),
@@ -82,6 +84,16 @@ def test_keys_are_tensorflows(tmp_path):
     ]
     assert sorted(os.listdir(tmp_path)) == ["checkpoint", "ck-1.data-00000-of-00001",
                                             "ck-1.index"]
+
+
+def test_load_variable_reads_values_and_the_object_graph(tmp_path):
+    path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0])).write(str(tmp_path / "c"))
+    np.testing.assert_array_equal(tf.train.load_variable(path, "v/.ATTRIBUTES/VARIABLE_VALUE"),
+                                  [1.0, 2.0])
+    graph = json.loads(tf.train.load_variable(path, "_CHECKPOINTABLE_OBJECT_GRAPH"))
+    assert graph == {"v/.ATTRIBUTES/VARIABLE_VALUE": {"dtype": "float32", "shape": [2]}}
+    with pytest.raises(tf.errors.NotFoundError, match=r"Key w not found.*VARIABLE_VALUE"):
+        tf.train.load_variable(path, "w")
 
 
 def test_save_counts_and_state_file(tmp_path):
@@ -268,6 +280,7 @@ def test_optimizer_slots_use_tf_keys_and_restore_when_created_later(tmp_path):
     opt.apply_gradients([(tf.constant([1.0]), v)])
     path = tf.train.Checkpoint(v=v, opt=opt).save(str(tmp_path / "c"))
     assert [k for k, _ in tf.train.list_variables(path)] == [
+        "_CHECKPOINTABLE_OBJECT_GRAPH",
         "opt/_iterations/.ATTRIBUTES/VARIABLE_VALUE",
         "opt/_learning_rate/.ATTRIBUTES/VARIABLE_VALUE",
         "opt/_variables/2/.ATTRIBUTES/VARIABLE_VALUE",

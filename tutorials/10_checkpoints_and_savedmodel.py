@@ -107,6 +107,10 @@ for key, shape in tf.train.list_variables(path):
     print(f"{key:70} {shape}")
 
 # %% [markdown]
+# (The first entry, `_CHECKPOINTABLE_OBJECT_GRAPH`, is the object graph itself, as in
+# TensorFlow: `tf.train.load_variable(path, "_CHECKPOINTABLE_OBJECT_GRAPH")` shows it —
+# in minitf, JSON text listing the keys.)
+#
 # That is why a checkpoint restores into *any* objects with the same structure. Here
 # three empty `Checkpoint` objects mimic just the path to the bias:
 
