@@ -157,6 +157,26 @@ for batch in counter.repeat().batch(10).take(3):
     print(batch.numpy())
 
 # %% [markdown]
+# ## One element, many: `flat_map` and `interleave`
+#
+# Sometimes one element stands for many — a file name for the lines of the file. A
+# function that returns a *dataset* per element, passed to `flat_map`, chains those
+# datasets one after the other. `interleave` reads `cycle_length` of them at a time,
+# `block_length` elements from each in turn, which mixes sources (several files read
+# together) without loading any of them whole. Here each "file" is a range of numbers:
+
+# %%
+files = tf.data.Dataset.from_tensor_slices([0, 100, 200])   # three "file names"
+
+def read_file(start):
+    return tf.data.Dataset.range(3).map(lambda i: tf.cast(start, tf.int64) + i)
+
+print("flat_map:  ", [int(v) for v in files.flat_map(read_file)])
+print("interleave:", [int(v) for v in files.interleave(read_file, cycle_length=3)])
+print("blocks of 2:", [int(v) for v in files.interleave(read_file, cycle_length=2,
+                                                         block_length=2)])
+
+# %% [markdown]
 # ## Overlapping work: `prefetch`
 #
 # Without help, a loop alternates: read a batch, train on it, read the next… While the
@@ -198,6 +218,7 @@ plt.xlabel("ms for 10 steps")
 # - A `Dataset` describes a pipeline; each `for` loop runs it afresh.
 # - `element_spec` describes the elements; tuples give (features, label) pairs.
 # - `map`/`filter` trace their functions into graphs; `batch` and `padded_batch` stack.
+# - `flat_map` and `interleave` turn each element into a dataset of its own and merge them.
 # - `shuffle` before `repeat` keeps epochs separate; `prefetch` overlaps reading with
 #   training.
 #

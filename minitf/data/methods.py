@@ -38,6 +38,40 @@ class TransformationMethods:
         from minitf.data.transforms import MapDataset
         return MapDataset(self, map_func, num_parallel_calls)
 
+    def flat_map(self, map_func: Callable[..., Any], name: Optional[str] = None) -> Any:
+        """Maps each element to a dataset and chains those datasets, in order.
+
+        Example:
+            >>> import minitf as tf
+            >>> rows = tf.data.Dataset.from_tensor_slices([[1, 2], [3, 4]])
+            >>> [int(x) for x in rows.flat_map(tf.data.Dataset.from_tensor_slices)]
+            [1, 2, 3, 4]
+        """
+        from minitf.data.interleave import interleave
+        return interleave(self, map_func, 1, 1, None, "flat_map")
+
+    def interleave(self, map_func: Callable[..., Any], cycle_length: Optional[int] = None,
+                   block_length: Optional[int] = None,
+                   num_parallel_calls: Optional[int] = None,
+                   deterministic: Optional[bool] = None, name: Optional[str] = None) -> Any:
+        """Maps each element to a dataset and reads ``cycle_length`` of them at a time,
+        ``block_length`` elements from each in turn (see :mod:`minitf.data.interleave`).
+
+        ``cycle_length`` defaults to the number of CPU cores, ``block_length`` to 1;
+        ``num_parallel_calls`` is accepted and the order kept.
+
+        Example:
+            >>> import minitf as tf
+            >>> ds = tf.data.Dataset.range(1, 4)
+            >>> tens = ds.interleave(lambda x: tf.data.Dataset.range(2).map(lambda i: 10 * x + i),
+            ...                      cycle_length=3)
+            >>> [int(v) for v in tens]
+            [10, 20, 30, 11, 21, 31]
+        """
+        from minitf.data.interleave import interleave
+        return interleave(self, map_func, cycle_length, block_length, num_parallel_calls,
+                          "interleave")
+
     def filter(self, predicate: Callable[..., Any], name: Optional[str] = None) -> Any:
         """Keeps the elements for which ``predicate`` returns a scalar ``True``.
 
