@@ -195,6 +195,36 @@ def test_functional_multi_input_model_trains():
         "InputLayer", "Dense", "InputLayer", "Concatenate", "Dense"]
 
 
+def test_feature_extractor_from_a_sequential_models_layer_outputs():
+    # The Keras Sequential guide: a model over layer.output of every layer (shapes
+    # printed by TF 2.21), and over one layer found by name.
+    initial = tf.keras.Sequential([
+        tf.keras.Input(shape=(20, 20, 3)),
+        L.Conv2D(4, 5, strides=2, activation="relu"),
+        L.Conv2D(4, 3, activation="relu", name="my_intermediate_layer"),
+        L.Conv2D(4, 3, activation="relu"),
+    ])
+    extractor = tf.keras.Model(inputs=initial.inputs,
+                               outputs=[layer.output for layer in initial.layers])
+    x = np.random.default_rng(0).standard_normal((1, 20, 20, 3)).astype(np.float32)
+    features = extractor(x)
+    assert [f.shape.as_list() for f in features] == [[1, 8, 8, 4], [1, 6, 6, 4],
+                                                     [1, 4, 4, 4]]
+    # The same weights: the last feature map is the model's own output.
+    np.testing.assert_allclose(features[-1].numpy(), initial(x).numpy(), rtol=1e-6)
+    one = tf.keras.Model(initial.inputs, initial.get_layer("my_intermediate_layer").output)
+    np.testing.assert_allclose(one(x).numpy(), features[1].numpy(), rtol=1e-6)
+    assert initial.layers[1].input is initial.layers[0].output
+    assert initial.output is initial.layers[-1].output
+
+
+def test_a_layer_never_called_symbolically_has_no_output_and_says_why():
+    layer = L.Dense(2, name="lonely")
+    layer(tf.ones([1, 3]))  # an eager call records no node
+    with pytest.raises(AttributeError, match="lonely has never been called.*keras.Input"):
+        layer.output
+
+
 def test_multi_output_model_with_per_output_losses():
     inputs = tf.keras.Input((3,))
     hidden = L.Dense(8, activation="relu")(inputs)

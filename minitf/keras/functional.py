@@ -285,10 +285,9 @@ class InputLayer(Layer):
                                  "of one sample, without the batch axis), e.g. Input((3,)).")
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        self.output = KerasTensor(self.batch_shape, self._dtype, name=self.name)
-        node = Node(self, (), {}, self.output)
-        self._inbound_nodes.append(node)
-        self.output._keras_history = (self, 0, 0)
+        output = KerasTensor(self.batch_shape, self._dtype, name=self.name)  # self.output
+        self._inbound_nodes.append(Node(self, (), {}, output))
+        output._keras_history = (self, 0, 0)
         self.built = True
 
     def call(self, inputs: Any) -> Any:

@@ -302,6 +302,46 @@ class Layer(WeightTracking, Module):
                 self.add_loss(penalty(out))
         return outputs
 
+    @property
+    def input(self) -> Any:
+        """The input KerasTensor(s) of the layer's first symbolic call (Keras's rule).
+
+        Raises:
+            AttributeError: if the layer was never called on a ``keras.Input``.
+        """
+        tensors = self._first_node("input").input_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @property
+    def output(self) -> Any:
+        """The output KerasTensor(s) of the layer's first symbolic call.
+
+        With ``keras.Input``, a model's layers have outputs to build another model on
+        (a feature extractor).
+
+        Raises:
+            AttributeError: if the layer was never called on a ``keras.Input``.
+
+        Example:
+            >>> import minitf as tf
+            >>> model = tf.keras.Sequential([tf.keras.Input((3,)),
+            ...                              tf.keras.layers.Dense(4, name="hidden"),
+            ...                              tf.keras.layers.Dense(1)])
+            >>> features = tf.keras.Model(model.inputs, model.get_layer("hidden").output)
+            >>> features(tf.ones([2, 3])).shape
+            TensorShape([2, 4])
+        """
+        return self._first_node("output").outputs
+
+    def _first_node(self, what: str) -> Any:
+        nodes = vars(self).get("_inbound_nodes")
+        if not nodes:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined "
+                f"{what}. Call it on a keras.Input first (or give the model an Input), "
+                f"then read layer.{what}.")
+        return nodes[0]
+
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape for ``input_shape`` (found by a symbolic call by default).
 

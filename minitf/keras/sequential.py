@@ -152,6 +152,16 @@ class Sequential(Model):
         out = getattr(self, "_output_kt", None)
         return None if out is None else [out]
 
+    @property
+    def input(self) -> Any:
+        """The input KerasTensor (once the input shape is known)."""
+        return None if self._input_layer is None else self._input_layer.output
+
+    @property
+    def output(self) -> Any:
+        """The output KerasTensor (once built)."""
+        return getattr(self, "_output_kt", None)
+
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         x = inputs
         for layer in self._seq_layers:
