@@ -74,6 +74,7 @@ def test_model_checkpoint_best_only_and_weights_only(tmp_path, capsys):
     model.fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[ckpt])
     out = capsys.readouterr().out
     assert "Epoch 1: loss improved from None to" in out and "saving model to" in out
+    assert f"\nEpoch 1: finished saving model to {best}\n" in out  # Keras 3's second line
     restored = tf.keras.models.load_model(best)
     np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
     pattern = str(tmp_path / "w-{epoch:02d}.weights.h5")

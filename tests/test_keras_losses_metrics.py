@@ -133,6 +133,23 @@ def test_metrics_match_tensorflow():
     np.testing.assert_allclose(float(m.result()), 0.33416563272476196, rtol=1e-6)
 
 
+@given(st.lists(arrays(tf.float32, (2, 3), low=0.5, high=5.0), min_size=2, max_size=4))
+def test_percentage_and_log_error_metrics_average_over_batches(batches):
+    truth = [b[::-1] for b in batches]  # another positive array of the same shape
+    mape, msle = M.MeanAbsolutePercentageError(), M.MeanSquaredLogarithmicError()
+    for t, p in zip(truth, batches):
+        mape.update_state(t, p)
+        msle.update_state(t, p)
+    t, p = np.concatenate(truth).astype(np.float64), np.concatenate(batches).astype(np.float64)
+    np.testing.assert_allclose(float(mape.result()), np.mean(100 * np.abs(t - p) / t),
+                               rtol=1e-4)
+    np.testing.assert_allclose(float(msle.result()),
+                               np.mean((np.log1p(p) - np.log1p(t)) ** 2), rtol=1e-4, atol=1e-7)
+    assert mape.name == "mean_absolute_percentage_error"
+    assert tf.keras.metrics.get("MeanSquaredLogarithmicError").name == \
+        "mean_squared_logarithmic_error"
+
+
 @given(st.lists(arrays(tf.float32, (3,), low=-5.0, high=5.0), min_size=1, max_size=4))
 def test_mean_and_sum_accumulate_over_batches(batches):
     mean, total = M.Mean(), M.Sum()

@@ -225,16 +225,58 @@ def test_a_layer_never_called_symbolically_has_no_output_and_says_why():
         layer.output
 
 
-def test_multi_output_model_with_per_output_losses():
+def _two_output_model():
     inputs = tf.keras.Input((3,))
     hidden = L.Dense(8, activation="relu")(inputs)
-    model = tf.keras.Model(inputs, [L.Dense(1, name="reg")(hidden),
-                                    L.Dense(2, name="cls")(hidden)])
+    return tf.keras.Model(inputs, [L.Dense(1, name="reg")(hidden),
+                                   L.Dense(2, name="cls")(hidden)])
+
+
+def test_multi_output_model_with_per_output_losses():
+    model = _two_output_model()
     model.compile(optimizer="adam", loss=["mse", tf.keras.losses.SparseCategoricalCrossentropy(
-        from_logits=True)], loss_weights=[1.0, 0.5], metrics=["accuracy"])
+        from_logits=True)], loss_weights=[1.0, 0.5], metrics=[["accuracy"], ["accuracy"]])
     x = np.random.default_rng(0).standard_normal((32, 3)).astype(np.float32)
     history = model.fit(x, [x[:, :1], (x[:, 0] > 0).astype(np.int32)], epochs=2, verbose=0)
-    assert set(history.history) == {"loss", "reg_accuracy", "cls_accuracy"}
+    # Keys as TF 2.21 prints them: each output's loss is logged as <output>_loss.
+    assert sorted(history.history) == ["cls_accuracy", "cls_loss", "loss", "reg_accuracy",
+                                       "reg_loss"]
+
+
+def test_per_output_losses_are_unweighted_and_the_total_is_weighted():
+    model = _two_output_model()
+    model.compile(optimizer="sgd", loss=["mse", tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True)], loss_weights=[1.0, 0.5])
+    x = np.random.default_rng(1).standard_normal((32, 3)).astype(np.float32)
+    y = [x[:, :1], (x[:, 0] > 0).astype(np.int32)]
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    reg, cls = model(x)
+    expected_reg = np.mean((reg.numpy() - y[0]) ** 2)
+    logits = cls.numpy().astype(np.float64)
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected_cls = -np.mean(log_p[np.arange(32), y[1]])
+    np.testing.assert_allclose([logs["reg_loss"], logs["cls_loss"]],
+                               [expected_reg, expected_cls], rtol=1e-5)
+    np.testing.assert_allclose(logs["loss"], expected_reg + 0.5 * expected_cls, rtol=1e-5)
+    # The list form: loss, then each output's loss in output order (TF 2.21's order).
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0),
+                               [logs["loss"], logs["reg_loss"], logs["cls_loss"]], rtol=1e-6)
+
+
+def test_dict_targets_are_matched_to_outputs_by_name():
+    model = _two_output_model()
+    model.compile(optimizer="sgd", loss={"cls": tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True), "reg": "mse"}, metrics={"reg": ["mae"], "cls": ["accuracy"]})
+    x = np.random.default_rng(2).standard_normal((32, 3)).astype(np.float32)
+    as_dict = {"cls": (x[:, 0] > 0).astype(np.int32), "reg": x[:, :1]}  # not output order
+    by_name = model.evaluate(x, as_dict, verbose=0, return_dict=True)
+    by_position = model.evaluate(x, [as_dict["reg"], as_dict["cls"]], verbose=0,
+                                 return_dict=True)
+    assert sorted(by_name) == ["cls_accuracy", "cls_loss", "loss", "reg_loss", "reg_mae"]
+    for key in by_name:
+        np.testing.assert_allclose(by_name[key], by_position[key], rtol=1e-6)
+    with pytest.raises(ValueError, match=r"keys \['oops'\].*outputs are \['reg', 'cls'\]"):
+        model.evaluate(x, {"oops": x[:, :1], "reg": x[:, :1]}, verbose=0)
 
 
 def test_subclassed_model_with_custom_train_step():

@@ -35,6 +35,29 @@ def _is_binary_or_sparse(y_true: Any, y_pred: Any) -> tuple:
     return is_binary, is_sparse
 
 
+def per_output_targets(y_true: Any, n_outputs: int, names: Optional[list]) -> list:
+    """``y`` as one target per model output: a dict is matched by output name (as Keras
+    does; a missing name gives None), a list or tuple by position.
+
+    Example:
+        >>> per_output_targets({"b": 2, "a": 1}, 2, ["a", "b"])
+        [1, 2]
+    """
+    if n_outputs == 1:
+        if isinstance(y_true, dict) and names and len(y_true) == 1:
+            return list(y_true.values())
+        return [y_true]
+    if isinstance(y_true, dict):
+        if names is None:
+            return nest.flatten(y_true)
+        unknown = sorted(set(y_true) - set(names))
+        if unknown:
+            raise ValueError(f"y has keys {unknown} that name no output of the model; its "
+                             f"outputs are {names}. Key the targets by output layer name.")
+        return [y_true.get(n) for n in names]
+    return nest.flatten(y_true) if isinstance(y_true, (list, tuple)) else [y_true]
+
+
 def _resolve_metric(identifier: Any, y_true: Any, y_pred: Any) -> _metrics.Metric:
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
         binary, sparse = _is_binary_or_sparse(y_true, y_pred)
@@ -85,7 +108,8 @@ class CompileMetrics:
 
     def build(self, y_true: Any, y_pred: Any) -> None:
         """Resolves names like ``"accuracy"`` from the data's shapes."""
-        ys, ps = nest.flatten(y_true), nest.flatten(y_pred)
+        ps = nest.flatten(y_pred)
+        ys = per_output_targets(y_true, len(ps), self._output_names)
         spec = self._spec
         if spec is None:
             spec = []
@@ -115,10 +139,12 @@ class CompileMetrics:
         """Updates every metric with one batch."""
         if not self.built:
             self.build(y_true, y_pred)
-        ys, ps = nest.flatten(y_true), nest.flatten(y_pred)
+        ps = nest.flatten(y_pred)
+        ys = per_output_targets(y_true, len(ps), self._output_names)
         for index, metric in self._per_output:
             i = 0 if index is None else index
-            metric.update_state(ys[i], ps[i], sample_weight=sample_weight)
+            if ys[i] is not None:
+                metric.update_state(ys[i], ps[i], sample_weight=sample_weight)
 
     def reset_state(self) -> None:
         """Resets every metric."""
@@ -141,6 +167,9 @@ class CompileMetrics:
 class CompileLoss:
     """The compiled loss: one loss per output, weighted and summed.
 
+    With several outputs, each output's (unweighted) loss is also tracked as a running
+    mean named ``<output>_loss``, as Keras 3 reports it in the logs.
+
     Args:
         loss: a loss (name, function or Loss), or a list/dict of them per output.
         loss_weights: optional scalar weights per output.
@@ -157,6 +186,7 @@ class CompileLoss:
                  output_names: Optional[list] = None) -> None:
         self._spec, self._weights, self._output_names = loss, loss_weights, output_names
         self._losses: Optional[list] = None
+        self.loss_trackers: list = []  # one Mean per output with a loss, if several
 
     @staticmethod
     def _as_loss_object(identifier: Any) -> Optional[_losses.Loss]:
@@ -181,6 +211,9 @@ class CompileLoss:
         else:
             per = [spec] * n_outputs
         self._losses = [self._as_loss_object(s) for s in per]
+        if n_outputs > 1:
+            self.loss_trackers = [None if loss is None else _metrics.Mean(name=f"{name}_loss")
+                                  for loss, name in zip(self._losses, names)]
         w = self._weights
         if w is None:
             self._loss_weights = [1.0] * n_outputs
@@ -193,17 +226,21 @@ class CompileLoss:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         ps = nest.flatten(y_pred)
-        ys = nest.flatten(y_true) if isinstance(y_true, (list, tuple, dict)) and len(ps) > 1 \
-            else [y_true]
+        ys = per_output_targets(y_true, len(ps), self._output_names)
         if self._losses is None:
             self._build(len(ps))
         if len(ys) != len(ps):
             raise ValueError(f"The model has {len(ps)} outputs but y has {len(ys)} targets.")
         total = None
-        for loss, weight, yt, yp in zip(self._losses, self._loss_weights, ys, ps):
+        trackers = self.loss_trackers or [None] * len(ps)
+        for loss, weight, yt, yp, tracker in zip(self._losses, self._loss_weights, ys, ps,
+                                                 trackers):
             if loss is None or yt is None:
                 continue
             value = loss(yt, yp, sample_weight)
+            if tracker is not None:
+                batch = yp.shape[0] if yp.shape.rank and yp.shape[0] is not None else 1
+                tracker.update_state(value, sample_weight=float(batch))
             if weight != 1.0:
                 value = ew.multiply(value, weight)
             total = value if total is None else ew.add(total, value)

@@ -27,7 +27,8 @@ from minitf.tensor import Tensor
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",
            "CategoricalAccuracy", "SparseCategoricalAccuracy", "MeanSquaredError",
-           "MeanAbsoluteError", "RootMeanSquaredError", "BinaryCrossentropy",
+           "MeanAbsoluteError", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError",
+           "RootMeanSquaredError", "BinaryCrossentropy",
            "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "accuracy",
            "binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy", "get",
            "serialize", "deserialize"]
@@ -141,6 +142,16 @@ MeanAbsoluteError = _wrapper_class(
     "MeanAbsoluteError", _losses.mean_absolute_error, "mean_absolute_error",
     doc="The mean absolute error over all samples seen." + _EX.format(
         cls="MeanAbsoluteError", t="[[0.0], [0.0]]", p="[[1.0], [3.0]]", v="2.0"))
+MeanAbsolutePercentageError = _wrapper_class(
+    "MeanAbsolutePercentageError", _losses.mean_absolute_percentage_error,
+    "mean_absolute_percentage_error",
+    doc="The mean of 100·|y - ŷ| / |y| over all samples seen." + _EX.format(
+        cls="MeanAbsolutePercentageError", t="[[2.0], [4.0]]", p="[[1.0], [4.0]]", v="25.0"))
+MeanSquaredLogarithmicError = _wrapper_class(
+    "MeanSquaredLogarithmicError", _losses.mean_squared_logarithmic_error,
+    "mean_squared_logarithmic_error",
+    doc="The mean of (log(1 + ŷ) - log(1 + y))² over all samples seen." + _EX.format(
+        cls="MeanSquaredLogarithmicError", t="[[0.0]]", p="[[1.0]]", v="0.4805"))
 BinaryCrossentropy = _wrapper_class(
     "BinaryCrossentropy", _losses.binary_crossentropy, "binary_crossentropy",
     params=(("from_logits", False), ("label_smoothing", 0.0)),
@@ -186,7 +197,8 @@ _FUNCTIONS: dict[str, Callable] = {
 }
 _CLASSES = {c.__name__: c for c in (
     Mean, Sum, Accuracy, BinaryAccuracy, CategoricalAccuracy, SparseCategoricalAccuracy,
-    MeanSquaredError, MeanAbsoluteError, RootMeanSquaredError, BinaryCrossentropy,
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, RootMeanSquaredError, BinaryCrossentropy,
     CategoricalCrossentropy, SparseCategoricalCrossentropy)}
 
 

@@ -192,6 +192,8 @@ class Trainer(CompileConfig):
             out.append(self._loss_tracker)
         if self._compile_metrics is not None:
             out.append(self._compile_metrics)
+        if self._compile_loss is not None:  # per-output losses (several outputs)
+            out += [t for t in self._compile_loss.loss_trackers if t is not None]
         return out
 
     @property
@@ -412,8 +414,11 @@ class Trainer(CompileConfig):
         return nest.map_structure(lambda t: np.asarray(t), out)
 
     def _flatten_in_order(self, logs: dict) -> Any:
-        """Keras's list order: loss, compiled metrics in order, then the rest sorted."""
-        names = ["loss"] + [m.name for m in self._compiled_metrics]
+        """Keras's list order: loss, compiled metrics in order, per-output losses in output
+        order, then the rest sorted."""
+        per_output = self._compile_loss.loss_trackers if self._compile_loss else []
+        names = ["loss"] + [m.name for m in self._compiled_metrics] + [
+            t.name for t in per_output if t is not None]
         values = [logs[n] for n in names if n in logs]
         values += [logs[k] for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
