@@ -249,7 +249,8 @@ class ConcreteFunction:
         return f"<ConcreteFunction {self._signature_text()} at 0x{id(self):X}>"
 
     def __str__(self) -> str:
-        return f"ConcreteFunction {self._signature_text()}"
+        # As TF 2.21 prints one: the verbose signature after the class name.
+        return f"ConcreteFunction {self.pretty_printed_signature()}"
 
     # -- calling ------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -40,7 +40,7 @@ import inspect
 import types
 from typing import Any, Callable, Optional, Sequence
 
-from minitf import config, nest
+from minitf import config, errors, nest
 from minitf.concrete_function import ConcreteFunction
 from minitf.core.interpreters import EAGER, _context, _state
 from minitf.core.passes import simplify
@@ -307,17 +307,39 @@ class Function:
         return self._converted
 
     def _flat_inputs_for(self, cf: ConcreteFunction, args: tuple, kwargs: dict) -> list:
-        params = self._canonicalize(args, kwargs)
         expected = cf._key_params
+        kwargs = self._with_traced_python_values(expected, args, kwargs)
+        params = self._canonicalize(args, kwargs)
         names = [p[0] for p in params]
         if names != [p[0] for p in expected] or not all(
                 is_supertype(e[2], p[2]) for e, p in zip(expected, params)):
+            for i, (e, p) in enumerate(zip(expected, params)):
+                if e[2][0] == "T" and p[2][0] == "T" and e[2][1] is not p[2][1]:
+                    # TF's runtime error for a tensor of another dtype (not a TypeError).
+                    raise errors.InvalidArgumentError(
+                        None, None, f"cannot compute {self._name} as input #{i}(zero-based) "
+                        f"was expected to be a {e[2][1].name} tensor but is a "
+                        f"{p[2][1].name} tensor. Cast it (tf.cast), or call the "
+                        f"tf.function itself to trace a concrete function for this dtype.")
             raise TypeError(
                 f"ConcreteFunction {cf._signature_text()} was called with arguments of "
                 f"another signature: "
                 f"({', '.join(f'{n}: {type_value(t)!r}' for n, _, t, _ in params)}). "
                 f"Call the tf.function itself to trace a new concrete function.")
         return flat_leaves(params, [e[2] for e in expected])
+
+    def _with_traced_python_values(self, expected: list, args: tuple, kwargs: dict) -> dict:
+        """``kwargs`` plus the Python values the trace was made with, for the parameters a
+        concrete-function call leaves out (TF binds them: ``square(x)`` for a trace of
+        ``pow(a, b=2)``). Passing another value is still a signature mismatch."""
+        try:
+            given = self._signature.bind_partial(*args, **kwargs).arguments
+        except TypeError:
+            return kwargs  # _canonicalize reports the binding error
+        fixed = {name: t[1] for name, kind, t, *_ in expected
+                 if t[0] == "P" and name not in given and name in self._signature.parameters
+                 and kind != "POSITIONAL_ONLY"}
+        return {**fixed, **kwargs} if fixed else kwargs
 
     # -- public API -----------------------------------------------------------------------
     def get_concrete_function(self, *args: Any, **kwargs: Any) -> ConcreteFunction:

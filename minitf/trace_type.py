@@ -150,6 +150,18 @@ def type_value(t: Any) -> Any:
     return t[1] if kind in ("P", "O") else t[2]
 
 
+def _shape_of_spec(spec: TensorSpec) -> tuple:
+    dims = spec.shape.as_tuple()
+    if dims is None:
+        # Graphs here have a known rank everywhere (Var shapes are tuples): say so plainly.
+        raise ValueError(
+            f"minitf does not trace tensors of unknown rank ({spec}): give the number of "
+            f"axes and leave their sizes unknown, e.g. tf.TensorSpec([None], {spec.dtype!r}) "
+            f"for vectors or tf.TensorSpec([None, None], ...) for matrices (or pass no "
+            f"input_signature and let each rank trace its own graph).")
+    return tuple(dims)
+
+
 class SpecPlaceholder(Tensor):
     """A TensorSpec passed to ``get_concrete_function``: traced as a tensor of that type."""
 
@@ -159,7 +171,7 @@ class SpecPlaceholder(Tensor):
         t = object.__new__(cls)
         t._value = None
         t._dtype = spec.dtype
-        t._spec_shape = tuple(spec.shape.as_tuple())
+        t._spec_shape = _shape_of_spec(spec)
         return t
 
     def __init__(self, spec: TensorSpec) -> None:
@@ -172,7 +184,7 @@ class SpecPlaceholder(Tensor):
 
 def signature_type(spec: Any) -> Any:
     if isinstance(spec, TensorSpec):
-        return ("T", spec.dtype, tuple(spec.shape.as_tuple()))
+        return ("T", spec.dtype, _shape_of_spec(spec))
     return trace_type(nest.map_structure(
         lambda s: SpecPlaceholder(s) if isinstance(s, TensorSpec) else s, spec))
 

@@ -335,7 +335,45 @@ def test_calling_a_concrete_function_with_another_signature_is_an_error():
     f = tf.function(lambda x: x)
     cf = f.get_concrete_function(tf.TensorSpec([2], tf.float32))
     with pytest.raises(TypeError, match="another signature"):
+        cf(tf.constant([1.0, 2.0, 3.0]))
+    with pytest.raises(TypeError, match="too many positional arguments"):  # TF's words
+        cf(tf.constant([1.0]), tf.constant([2.0]))
+    # A tensor of another dtype is TF's InvalidArgumentError (its runtime check), with
+    # the input's position and both dtypes.
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"input #0\(zero-based\) was expected to be a float32 tensor "
+                             r"but is a int32 tensor"):
         cf(tf.constant([1, 2]))
+
+
+def test_a_concrete_function_keeps_the_python_values_it_was_traced_with():
+    # TF's tf.function guide: a trace of pow(a, b=2) is called with `a` alone.
+    @tf.function
+    def pow(a, b):
+        return a ** b
+    square = pow.get_concrete_function(a=tf.TensorSpec([None], tf.float32), b=2)
+    assert square(tf.constant([10.0, 3.0])).numpy().tolist() == [100.0, 9.0]
+    assert square(tf.constant([10.0]), b=2).numpy().tolist() == [100.0]
+    with pytest.raises(TypeError, match="another signature"):
+        square(tf.constant([10.0]), b=3)
+    assert str(square).startswith("ConcreteFunction Input Parameters:\n"
+                                  "  a (POSITIONAL_OR_KEYWORD): TensorSpec(shape=(None,)")
+
+
+def test_unknown_rank_specs_are_refused_with_what_to_write():
+    with pytest.raises(ValueError, match=r"unknown rank.*TensorSpec\(\[None\], tf.float32\)"):
+        tf.function(lambda x: x).get_concrete_function(tf.TensorSpec(None, tf.float32))
+    with pytest.raises(ValueError, match="unknown rank"):
+        tf.function(lambda x: x, input_signature=[tf.TensorSpec(None, tf.float32)])(1.0)
+
+
+def test_strings_add_by_concatenation_eagerly_and_in_graphs():
+    # TF's tf.function guide traces `a + a` for a string: b'aa'.
+    double = tf.function(lambda a: a + a)
+    assert double(tf.constant("a")).numpy() == b"aa"
+    assert (tf.constant(["x", "y"]) + "!").numpy().tolist() == [b"x!", b"y!"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match="mul"):
+        tf.constant("a") * tf.constant("b")
 
 
 # ---------------------------------------------------------------------------------------
@@ -348,6 +386,20 @@ def test_numpy_of_a_symbolic_tensor_says_what_to_do():
 
     with pytest.raises(NotImplementedError, match="tf.print"):
         f(tf.constant(1.0))
+
+
+def test_a_leaked_symbolic_tensor_has_no_numpy_as_in_tensorflow():
+    # TF's tf.function guide stores a traced tensor in a global, then catches the
+    # AttributeError that .numpy() raises on it.
+    leaked = []
+
+    @tf.function
+    def leaky(a):
+        leaked.append(a + 1)
+        return a
+    leaky(tf.constant(1))
+    with pytest.raises(AttributeError, match="symbolic"):
+        leaked[0].numpy()
 
 
 def test_python_bool_of_a_symbolic_tensor_without_autograph_says_what_to_do():

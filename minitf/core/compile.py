@@ -57,6 +57,11 @@ _OPERATORS = {
     "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
 }
 _ALIASES = ("identity", "stop_gradient")
+
+
+def _as_operator(eqn: Any) -> bool:
+    # Strings are 0-d object arrays: `a + b` on two of them gives bytes, not an array.
+    return eqn.prim.name in _OPERATORS and eqn.outputs[0].dtype._kind != "O"
 _SIMPLE = (int, float, str, bool, type(None))
 
 
@@ -162,7 +167,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
         name = eqn.prim.name
         if name in impl_names or name in _ALIASES:
             continue
-        if name in _OPERATORS or (name == "pow" and _small_exponent(eqn)) or _float_sum(eqn):
+        if _as_operator(eqn) or (name == "pow" and _small_exponent(eqn)) or _float_sum(eqn):
             continue
         if "numpy" not in eqn.prim.impls:
             raise NotImplementedError(f"primitive {name!r} has no NumPy implementation")
@@ -197,7 +202,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
         else:
             ins = [atom(repl.get(id(a), a)) for a in eqn.inputs]
         outs = [namer(v) for v in eqn.outputs]
-        if name in _OPERATORS:
+        if _as_operator(eqn):
             rhs = _OPERATORS[name].format(*ins)
         elif exponent == 2:
             rhs = f"{ins[0]} * {ins[0]}"

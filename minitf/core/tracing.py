@@ -66,6 +66,10 @@ _ITER_HELP = (
     "tf.unstack(x) / index with x[i].")
 
 
+class SymbolicValueError(AttributeError, NotImplementedError):
+    """Asking a symbolic tensor for its value (``.numpy()``) inside or after a trace."""
+
+
 class GraphTensor(Tensor):
     """A symbolic tensor: the type of a value in a graph being traced, with no value.
 
@@ -114,8 +118,12 @@ class GraphTensor(Tensor):
         return self._builder
 
     def numpy(self) -> Any:
-        """Always an error: a symbolic tensor has no value yet."""
-        raise _symbolic_value_error(self)
+        """Always an error: a symbolic tensor has no value yet.
+
+        The error is an ``AttributeError`` (TF's symbolic tensors have no ``numpy``
+        attribute, and its guides catch that) that is also a ``NotImplementedError``.
+        """
+        raise SymbolicValueError(str(_symbolic_value_error(self)))
 
     def __array__(self, dtype: Any = None, copy: Optional[bool] = None) -> Any:
         raise _symbolic_value_error(self)

@@ -165,6 +165,8 @@ def _scalar_fast(ufunc: Callable, operator_fn: Callable) -> Callable:
         if type(x) is ndarray:
             if x.ndim:
                 return ufunc(x, y)
+            if x.dtype.kind == "O":  # strings (tf.string + is concatenation): keep arrays
+                return np.asarray(ufunc(x, y), dtype=object)
             x = x[()]
         if type(y) is ndarray:
             if y.ndim:

@@ -35,7 +35,8 @@ from minitf.ops.comparison import (
 from minitf.tensor import Tensor
 
 neg_p = _unary("neg", np.negative, SIGNED)
-add_p = _binary("add", _scalar_fast(np.add, operator.add), ANY)
+# add also joins strings (tf.string's + is concatenation, as in TF); "O" is their kind.
+add_p = _binary("add", _scalar_fast(np.add, operator.add), ANY + "O")
 sub_p = _binary("sub", _scalar_fast(np.subtract, operator.sub))
 mul_p = _binary("mul", _scalar_fast(np.multiply, operator.mul), ANY)
 div_p = _binary("div", _scalar_fast(np.true_divide, operator.truediv), FLOAT)
