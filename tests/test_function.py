@@ -374,6 +374,9 @@ def test_strings_add_by_concatenation_eagerly_and_in_graphs():
     assert (tf.constant(["x", "y"]) + "!").numpy().tolist() == [b"x!", b"y!"]
     with pytest.raises(tf.errors.InvalidArgumentError, match="mul"):
         tf.constant("a") * tf.constant("b")
+    same = tf.constant("a") == tf.constant("a")
+    assert same.dtype == tf.bool and bool(same)
+    assert tf.function(lambda s: s == "b")(tf.constant("a")).dtype == tf.bool
 
 
 # ---------------------------------------------------------------------------------------

@@ -165,8 +165,10 @@ def _scalar_fast(ufunc: Callable, operator_fn: Callable) -> Callable:
         if type(x) is ndarray:
             if x.ndim:
                 return ufunc(x, y)
-            if x.dtype.kind == "O":  # strings (tf.string + is concatenation): keep arrays
-                return np.asarray(ufunc(x, y), dtype=object)
+            if x.dtype.kind == "O":  # strings: + joins them (a string), == compares (a bool)
+                r = ufunc(x, y)
+                return np.asarray(r, dtype=object) if isinstance(r, (bytes, str)) \
+                    else np.asarray(r)[()]
             x = x[()]
         if type(y) is ndarray:
             if y.ndim:

@@ -1,4 +1,5 @@
-"""Clipping by norm: ``tf.clip_by_norm``, ``tf.clip_by_global_norm``, ``tf.linalg.global_norm``.
+"""Norms and clipping by norm: ``tf.norm``, ``tf.clip_by_norm``, ``tf.clip_by_global_norm``,
+``tf.linalg.global_norm``.
 
 All composed of primitives (square, sum, sqrt, maximum, where), so their gradients come
 from the tape like any other op's. The usual use is gradient clipping in a training loop:
@@ -24,10 +25,11 @@ from minitf import errors
 from minitf.ops import elementwise as ew
 from minitf.ops._operands import describe, to_tensor
 from minitf.ops.creation import ones_like
-from minitf.ops.reduction import reduce_sum
+from minitf.ops.reduction import reduce_max, reduce_sum
+from minitf.ops.shape import squeeze
 from minitf.tensor import Tensor, convert_to_tensor
 
-__all__ = ["clip_by_norm", "clip_by_global_norm", "global_norm"]
+__all__ = ["norm", "clip_by_norm", "clip_by_global_norm", "global_norm"]
 
 
 def _check_floating(op: str, t: Tensor) -> None:
@@ -35,6 +37,66 @@ def _check_floating(op: str, t: Tensor) -> None:
         raise errors.InvalidArgumentError(
             None, None, f"{op} expects floating-point tensors (a norm needs a square root), "
             f"got {describe(t)}; cast it first, e.g. tf.cast(t, tf.float32).")
+
+
+def _axes(axis: Any, rank: int) -> Optional[tuple]:
+    if axis is None:
+        return None
+    axes = tuple(int(a) for a in (axis if isinstance(axis, (list, tuple)) else [axis]))
+    if len(axes) not in (1, 2) or any(not -rank <= a < rank for a in axes) or (
+            len(axes) == 2 and axes[0] % rank == axes[1] % rank):
+        raise ValueError(f"norm: 'axis' must be None, an integer, or a pair of distinct "
+                         f"axes of a rank-{rank} tensor, got {axis!r}.")
+    return tuple(a % rank for a in axes)
+
+
+def norm(tensor: Any, ord: Any = "euclidean", axis: Any = None,  # noqa: A002 - TF's name
+         keepdims: Optional[bool] = None, name: Optional[str] = None) -> Tensor:
+    """A vector norm (over all elements, or one axis) or a matrix norm (over two axes).
+
+    Vector norms: ``'euclidean'`` (or 2), 1, ``np.inf`` and any ``p > 0`` (``(Σ|x|ᵖ)^(1/p)``).
+    Matrix norms (``axis`` a pair): ``'fro'``/``'euclidean'``, 1 (largest column sum of
+    ``|x|``) and ``np.inf`` (largest row sum). The spectral norm (``ord=2`` on a matrix)
+    needs a singular value decomposition, which minitf does not have.
+
+    Raises:
+        ValueError: for an unsupported ``ord`` (the message lists the supported ones).
+        InvalidArgumentError: for integer tensors.
+
+    Example:
+        >>> import numpy as np
+        >>> import minitf as tf
+        >>> x = tf.constant([[3.0, -4.0], [1.0, 2.0]])
+        >>> float(tf.norm(x[0])), tf.norm(x, axis=1).numpy(), float(tf.norm(x, ord=np.inf))
+        (5.0, array([5.      , 2.236068], dtype=float32), 4.0)
+    """
+    import math
+    x = to_tensor(tensor)
+    _check_floating("norm", x)
+    axes = _axes(axis, len(x.shape))
+    keep = bool(keepdims)
+    matrix = axes is not None and len(axes) == 2
+    if ord in ("euclidean", "fro") or (ord == 2 and not matrix):
+        if ord == "fro" and not matrix:
+            raise ValueError("norm: 'ord' must be a supported vector norm, got fro ('fro' is "
+                             "for matrices: pass axis=[-2, -1]).")
+        return ew.sqrt(reduce_sum(ew.square(x), axes, keepdims=keep))
+    if matrix and ord in (1, math.inf):
+        # ord=1: sum |x| down each column (axes[0]), then the largest; inf: across rows.
+        first, second = (axes[0], axes[1]) if ord == 1 else (axes[1], axes[0])
+        sums = reduce_sum(ew.abs(x), first, keepdims=True)
+        out = reduce_max(sums, second, keepdims=True)
+        return out if keep else squeeze(out, list(axes))
+    if not matrix and isinstance(ord, (int, float)) and not isinstance(ord, bool) and ord > 0:
+        if ord == math.inf:
+            return reduce_max(ew.abs(x), axes, keepdims=keep)
+        if ord == 1:
+            return reduce_sum(ew.abs(x), axes, keepdims=keep)
+        p = float(ord)
+        return ew.pow(reduce_sum(ew.pow(ew.abs(x), p), axes, keepdims=keep), 1.0 / p)
+    kind = "matrix" if matrix else "vector"
+    allowed = "'fro', 'euclidean', 1, np.inf" if matrix else "'euclidean', 1, 2, np.inf or p > 0"
+    raise ValueError(f"norm: 'ord' must be a supported {kind} norm ({allowed}), got {ord!r}.")
 
 
 def clip_by_norm(t: Any, clip_norm: Any, axes: Any = None, name: Optional[str] = None) -> Tensor:
