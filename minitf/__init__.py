@@ -43,6 +43,7 @@ from minitf.ops.elementwise import (  # noqa: F401
     subtract, tanh, truediv, where,
 )
 from minitf.ops.clipping import clip_by_global_norm, clip_by_norm, norm  # noqa: F401
+from minitf.ops.einsum import einsum  # noqa: F401
 from minitf.ops.indexing import boolean_mask, gather, one_hot  # noqa: F401
 from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
 from minitf.ops.reduction import (  # noqa: F401
@@ -76,7 +77,7 @@ __all__ = [
     "ones", "ones_like", "range", "zeros", "zeros_like",
     # math
     "abs", "add", "cast", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "cos",
-    "divide", "equal", "exp", "floor", "floordiv", "norm",
+    "divide", "einsum", "equal", "exp", "floor", "floordiv", "norm",
     "greater", "greater_equal", "less", "less_equal", "logical_and", "logical_not",
     "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",
     "round", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh", "tensordot",
