@@ -86,6 +86,32 @@ def test_keys_are_tensorflows(tmp_path):
                                             "ck-1.index"]
 
 
+def test_lists_dicts_and_shared_variables_as_in_the_checkpoint_guide(tmp_path):
+    # TF's "Training checkpoints" guide, section "Lists and dictionaries"; TF 2.21 prints
+    # the same keys, 2.0, ListWrapper([]) and 1.0.
+    save = tf.train.Checkpoint()
+    save.listed = [tf.Variable(1.)]
+    save.listed.append(tf.Variable(2.))
+    save.mapped = {"one": save.listed[0]}
+    save.mapped["two"] = save.listed[1]
+    save_path = save.save(str(tmp_path / "tf_list_example"))
+    # A variable reachable by two paths is stored once, under the first.
+    assert [k for k, _ in tf.train.list_variables(save_path)] == [
+        "_CHECKPOINTABLE_OBJECT_GRAPH", "listed/0/.ATTRIBUTES/VARIABLE_VALUE",
+        "listed/1/.ATTRIBUTES/VARIABLE_VALUE", "save_counter/.ATTRIBUTES/VARIABLE_VALUE"]
+    restore = tf.train.Checkpoint()
+    v2 = tf.Variable(0.)
+    restore.mapped = {"two": v2}
+    status = restore.restore(save_path)
+    assert v2.numpy() == 2.0  # found through the other path, mapped/two
+    restore.listed = []
+    assert repr(restore.listed) == "ListWrapper([])"
+    v1 = tf.Variable(0.)
+    restore.listed.append(v1)  # deferred: restored when attached
+    assert v1.numpy() == 1.0
+    status.assert_existing_objects_matched()
+
+
 def test_load_variable_reads_values_and_the_object_graph(tmp_path):
     path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0])).write(str(tmp_path / "c"))
     np.testing.assert_array_equal(tf.train.load_variable(path, "v/.ATTRIBUTES/VARIABLE_VALUE"),

@@ -8,22 +8,10 @@ Example:
 """
 
 from minitf.train.checkpoint import Checkpoint, CheckpointLoadStatus  # noqa: F401
+from minitf.train.reader import CheckpointReader, load_checkpoint  # noqa: F401
 from minitf.train.manager import (  # noqa: F401
     CheckpointManager, CheckpointState, get_checkpoint_state, latest_checkpoint,
 )
-
-
-# TF lists the checkpoint's object graph (a serialized proto) under this key. minitf's
-# object graph *is* its keys — paths such as 'model/dense_1/w/.ATTRIBUTES/VARIABLE_VALUE'
-# — so load_variable gives them back as JSON text (dtype and shape of each).
-OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
-
-
-def _prefix(ckpt_dir_or_file: str) -> str:
-    import os
-    if os.path.isdir(ckpt_dir_or_file):
-        return latest_checkpoint(ckpt_dir_or_file)
-    return ckpt_dir_or_file
 
 
 def list_variables(ckpt_dir_or_file: str) -> list:
@@ -40,16 +28,11 @@ def list_variables(ckpt_dir_or_file: str) -> list:
         >>> tf.train.list_variables(p)
         [('_CHECKPOINTABLE_OBJECT_GRAPH', []), ('v/.ATTRIBUTES/VARIABLE_VALUE', [2])]
     """
-    from minitf.train.checkpoint import read_checkpoint
-    stored = read_checkpoint(_prefix(ckpt_dir_or_file))
-    return sorted([(OBJECT_GRAPH_KEY, [])] + [(k, list(v.shape)) for k, v in stored.items()])
+    return sorted(load_checkpoint(ckpt_dir_or_file).get_variable_to_shape_map().items())
 
 
 def load_variable(ckpt_dir_or_file: str, name: str) -> object:
     """The NumPy value stored under key ``name`` in a checkpoint.
-
-    ``_CHECKPOINTABLE_OBJECT_GRAPH`` gives the object graph as JSON bytes: every key with
-    its dtype and shape.
 
     Raises:
         NotFoundError: if the checkpoint has no such key (the message lists the keys).
@@ -61,22 +44,10 @@ def load_variable(ckpt_dir_or_file: str, name: str) -> object:
         ...     os.path.join(tempfile.mkdtemp(), "c"))
         >>> float(tf.train.load_variable(p, "v/.ATTRIBUTES/VARIABLE_VALUE"))
         3.0
-        >>> tf.train.load_variable(p, "_CHECKPOINTABLE_OBJECT_GRAPH")
-        b'{"v/.ATTRIBUTES/VARIABLE_VALUE": {"dtype": "float32", "shape": []}}'
     """
-    import json
-    from minitf import errors
-    from minitf.train.checkpoint import read_checkpoint
-    stored = read_checkpoint(_prefix(ckpt_dir_or_file))
-    if name == OBJECT_GRAPH_KEY:
-        return json.dumps({k: {"dtype": v.dtype.name, "shape": list(v.shape)}
-                           for k, v in sorted(stored.items())}).encode()
-    if name not in stored:
-        raise errors.NotFoundError(
-            None, None, f"Key {name} not found in checkpoint {ckpt_dir_or_file}. It holds: "
-            f"{sorted(stored)} (see tf.train.list_variables).")
-    return stored[name]
+    return load_checkpoint(ckpt_dir_or_file).get_tensor(name)
 
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "CheckpointManager", "CheckpointState",
-           "get_checkpoint_state", "latest_checkpoint", "list_variables", "load_variable"]
+           "CheckpointReader", "get_checkpoint_state", "latest_checkpoint", "list_variables",
+           "load_checkpoint", "load_variable"]

@@ -41,7 +41,8 @@ from minitf import dtypes as _dtypes
 from minitf import errors
 from minitf.tensor import _wrap_host, host_array
 from minitf.train import atomic
-from minitf.train.object_graph import VALUE_SUFFIX, children, is_trackable, variable_keys
+from minitf.train.object_graph import (VALUE_SUFFIX, alias_keys, children, is_trackable,
+                                       variable_keys)
 from minitf.variables import Variable
 
 __all__ = ["Checkpoint", "CheckpointLoadStatus", "FORMAT"]
@@ -74,7 +75,8 @@ def write_checkpoint(prefix: str, root: Any) -> str:
     atomic.save_arrays(data_path(prefix), arrays)
     atomic.atomic_write_json(index_path(prefix), {
         "format": FORMAT, "version": VERSION, "checkpoint_id": token,
-        "data_file": os.path.basename(data_path(prefix)), "variables": entries})
+        "data_file": os.path.basename(data_path(prefix)), "variables": entries,
+        "aliases": alias_keys(root, keys)})
     return prefix
 
 
@@ -85,6 +87,12 @@ def read_checkpoint(prefix: str) -> dict:
         NotFoundError: if the checkpoint does not exist.
         DataLossError: if either file is damaged or they come from different saves.
     """
+    return read_checkpoint_and_aliases(prefix)[0]
+
+
+def read_checkpoint_and_aliases(prefix: str) -> tuple:
+    """``(values, aliases)``: :func:`read_checkpoint`'s values, and the further paths of
+    shared variables (``alias key -> saved key``, see ``object_graph.alias_keys``)."""
     if os.path.isdir(prefix):
         raise errors.NotFoundError(
             None, None, f"{prefix} is a directory, not a checkpoint prefix. Pass the path "
@@ -120,7 +128,11 @@ def read_checkpoint(prefix: str) -> dict:
         if dtype is _dtypes.string:
             arr = arr.astype(object)
         values[key] = arr.astype(dtype.np, copy=False)
-    return values
+    aliases = index.get("aliases", {})
+    if not isinstance(aliases, dict):
+        raise errors.DataLossError(None, None, f"Checkpoint {prefix}: its 'aliases' entry is "
+                                   f"damaged (not a mapping).")
+    return values, {str(k): str(v) for k, v in aliases.items() if v in values}
 
 
 def _assign_restored(var: Variable, value: np.ndarray, key: str) -> None:
@@ -140,10 +152,15 @@ def _assign_restored(var: Variable, value: np.ndarray, key: str) -> None:
 _PENDING: dict = {}
 
 
-def _tree(values: dict) -> dict:
-    """Nests ``a/b/.ATTRIBUTES/VARIABLE_VALUE`` keys into ``{"a": {"b": (key, value)}}``."""
+def _tree(values: dict, aliases: Optional[dict] = None) -> dict:
+    """Nests ``a/b/.ATTRIBUTES/VARIABLE_VALUE`` keys into ``{"a": {"b": (key, value)}}``.
+
+    An alias path gets a leaf too, naming the saved key it stands for.
+    """
     root: dict = {}
-    for key, value in values.items():
+    leaves = [(key, (key, value)) for key, value in values.items()]
+    leaves += [(alias, (key, values[key])) for alias, key in (aliases or {}).items()]
+    for key, leaf in leaves:
         if not key.endswith("/" + VALUE_SUFFIX):
             continue
         parts = key[: -len(VALUE_SUFFIX) - 1].split("/")
@@ -153,7 +170,7 @@ def _tree(values: dict) -> dict:
             if not isinstance(node, dict):
                 break
         else:
-            node[parts[-1]] = (key, value)
+            node.setdefault(parts[-1], leaf)
     return root
 
 
@@ -179,6 +196,43 @@ def notify_attribute(parent: Any, name: str, value: Any) -> None:
         status._match(node, value)
 
 
+class ListWrapper(list):
+    """A list assigned to a ``Checkpoint`` attribute: a value waiting in a restored
+    checkpoint for one of its positions is restored when an object is put there.
+
+    Example:
+        >>> import os, tempfile
+        >>> import minitf as tf
+        >>> path = tf.train.Checkpoint(listed=[tf.Variable(1.0)]).write(
+        ...     os.path.join(tempfile.mkdtemp(), "c"))
+        >>> restore = tf.train.Checkpoint()
+        >>> _ = restore.restore(path)
+        >>> restore.listed = []
+        >>> restore.listed
+        ListWrapper([])
+        >>> v = tf.Variable(0.0)
+        >>> restore.listed.append(v)
+        >>> float(v)
+        1.0
+    """
+
+    def append(self, value: Any) -> None:
+        super().append(value)
+        notify_attribute(self, str(len(self) - 1), value)
+
+    def extend(self, values: Any) -> None:
+        for value in values:
+            self.append(value)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        super().__setitem__(index, value)
+        if isinstance(index, int):
+            notify_attribute(self, str(index % len(self)), value)
+
+    def __repr__(self) -> str:
+        return f"ListWrapper({list.__repr__(self)})"
+
+
 class CheckpointLoadStatus:
     """What ``Checkpoint.restore`` returns: which values found their objects.
 
@@ -192,22 +246,26 @@ class CheckpointLoadStatus:
         True
     """
 
-    def __init__(self, root: Any, values: dict, path: str) -> None:
+    def __init__(self, root: Any, values: dict, path: str,
+                 aliases: Optional[dict] = None) -> None:
         self._root = root
         self._path = path
         self._unused = set(values)
-        self._live_keys = set(variable_keys(root))
+        # The live variables still waiting for a value, by identity (a value may arrive
+        # through another path than the variable's own key: an alias).
+        self._live_ids = {id(v) for v in variable_keys(root).values()}
         self._matched = 0
         self._expect_partial = False
-        self._match(_tree(values), root)
+        self._match(_tree(values, aliases), root)
 
     def _match(self, node: Any, obj: Any) -> None:
         if isinstance(node, tuple):  # a leaf: (key, value)
             key, value = node
             if isinstance(obj, Variable):
-                _assign_restored(getattr(obj, "_parent", obj), value, key)
+                target = getattr(obj, "_parent", obj)
+                _assign_restored(target, value, key)
                 self._unused.discard(key)
-                self._live_keys.discard(key)
+                self._live_ids.discard(id(target))
                 self._matched += 1
             return
         live = children(obj)
@@ -230,13 +288,18 @@ class CheckpointLoadStatus:
             else:
                 _PENDING[id(obj)] = (ref, waiting, self)
 
+    def _missing(self) -> list:
+        # Live variables (existing when restore ran, still under the root) with no value.
+        return sorted(k for k, v in variable_keys(self._root).items()
+                      if id(v) in self._live_ids)
+
     def assert_consumed(self) -> "CheckpointLoadStatus":
         """Every saved value was restored, and every live variable had a saved value.
 
         Raises:
             AssertionError: naming the keys left over on either side.
         """
-        missing = sorted(k for k in self._live_keys if k in set(variable_keys(self._root)))
+        missing = self._missing()
         if self._unused or missing:
             raise AssertionError(
                 f"Checkpoint {self._path} was not fully consumed. Values with no object to "
@@ -251,8 +314,7 @@ class CheckpointLoadStatus:
         Raises:
             AssertionError: naming the live variables with no saved value.
         """
-        live = set(variable_keys(self._root))
-        missing = sorted(k for k in self._live_keys if k in live)
+        missing = self._missing()
         if missing:
             raise AssertionError(f"Live variables have no value in checkpoint {self._path}: "
                                  f"{missing}")
@@ -288,7 +350,7 @@ class InitializationOnlyStatus(CheckpointLoadStatus):
         self._root = root
         self._path = None
         self._unused = set()
-        self._live_keys = set()
+        self._live_ids = set()
         self._matched = 0
         self._expect_partial = True
 
@@ -338,6 +400,8 @@ class Checkpoint:
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
+        if type(value) is list:
+            value = ListWrapper(value)  # so that appending later can restore (as TF does)
         self._objects[name] = value
         notify_attribute(self, name, value)
 
@@ -412,7 +476,7 @@ class Checkpoint:
         """
         if save_path is None:
             return InitializationOnlyStatus(self)
-        values = read_checkpoint(os.fspath(save_path))
+        values, aliases = read_checkpoint_and_aliases(os.fspath(save_path))
         if "save_counter/" + VALUE_SUFFIX in values:
             self.save_counter  # make sure the counter exists to receive its value
-        return CheckpointLoadStatus(self, values, os.fspath(save_path))
+        return CheckpointLoadStatus(self, values, os.fspath(save_path), aliases)

@@ -31,7 +31,7 @@ from typing import Any, Iterator
 
 from minitf.variables import Variable
 
-__all__ = ["children", "is_trackable", "variable_keys", "VALUE_SUFFIX"]
+__all__ = ["alias_keys", "children", "is_trackable", "variable_keys", "VALUE_SUFFIX"]
 
 VALUE_SUFFIX = ".ATTRIBUTES/VARIABLE_VALUE"
 _SKIP_ATTRIBUTES = {"_name", "_name_scope", "_scope_name", "__dict__"}
@@ -83,13 +83,15 @@ def children(obj: Any) -> dict:
             if k not in _SKIP_ATTRIBUTES and not k.startswith("__") and is_trackable(v)}
 
 
-def walk(root: Any) -> Iterator[tuple[str, Any]]:
-    """Yields ``(path, object)`` for every object under ``root`` (each object once)."""
+def walk(root: Any, every_variable_path: bool = False) -> Iterator[tuple[str, Any]]:
+    """Yields ``(path, object)`` for every object under ``root`` (each object once, or
+    each variable once per path that reaches it with ``every_variable_path``)."""
     seen: set = set()
     stack = [("", root)]
     while stack:
         path, obj = stack.pop()
-        if id(obj) in seen and not isinstance(obj, (list, tuple, dict)):
+        if id(obj) in seen and not isinstance(obj, (list, tuple, dict)) and not (
+                every_variable_path and isinstance(obj, Variable)):
             continue
         seen.add(id(obj))
         yield path, obj
@@ -114,3 +116,28 @@ def variable_keys(root: Any) -> dict:
             out[f"{path}/{VALUE_SUFFIX}"] = target
     return out
     # END SOLUTION
+
+
+def alias_keys(root: Any, keys: dict) -> dict:
+    """``other key -> saved key`` for every further path that reaches a saved variable.
+
+    ``ckpt.mapped = {"two": ckpt.listed[1]}`` saves the variable once, as
+    ``listed/1/...``; the alias ``mapped/two/...`` lets a restore that only has
+    ``mapped`` find it (TensorFlow's object graph records such shared objects too).
+
+    Example:
+        >>> import minitf as tf
+        >>> v = tf.Variable(1.0)
+        >>> tree = {"listed": [v], "mapped": {"one": v}}
+        >>> alias_keys(tree, variable_keys(tree))
+        {'mapped/one/.ATTRIBUTES/VARIABLE_VALUE': 'listed/0/.ATTRIBUTES/VARIABLE_VALUE'}
+    """
+    saved = {id(v): k for k, v in keys.items()}
+    out: dict = {}
+    for path, obj in walk(root, every_variable_path=True):
+        if isinstance(obj, Variable):
+            key = f"{path}/{VALUE_SUFFIX}"
+            canonical = saved.get(id(getattr(obj, "_parent", obj)))
+            if canonical is not None and canonical != key:
+                out[key] = canonical
+    return out
