@@ -122,6 +122,26 @@ def test_load_variable_reads_values_and_the_object_graph(tmp_path):
         tf.train.load_variable(path, "w")
 
 
+def test_checkpoint_reader_as_in_tensorflow(tmp_path):
+    # TF 2.21 gives the same maps (object graph included) for this checkpoint.
+    path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0]), s=tf.Variable(3)).write(
+        str(tmp_path / "c"))
+    reader = tf.train.load_checkpoint(path)
+    assert reader.get_variable_to_shape_map() == {
+        "v/.ATTRIBUTES/VARIABLE_VALUE": [2], "s/.ATTRIBUTES/VARIABLE_VALUE": [],
+        "_CHECKPOINTABLE_OBJECT_GRAPH": []}
+    assert reader.get_variable_to_dtype_map() == {
+        "v/.ATTRIBUTES/VARIABLE_VALUE": tf.float32, "s/.ATTRIBUTES/VARIABLE_VALUE": tf.int32,
+        "_CHECKPOINTABLE_OBJECT_GRAPH": tf.string}
+    assert reader.has_tensor("v/.ATTRIBUTES/VARIABLE_VALUE") and not reader.has_tensor("nope")
+    assert isinstance(reader.get_tensor("_CHECKPOINTABLE_OBJECT_GRAPH"), bytes)
+    with pytest.raises(tf.errors.NotFoundError, match="Key nope not found"):
+        reader.get_tensor("nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="Couldn't find 'checkpoint' file"):
+        tf.train.load_checkpoint(str(tmp_path / "empty"))
+
+
 def test_save_counts_and_state_file(tmp_path):
     ckpt = tf.train.Checkpoint(v=tf.Variable(1.0))
     p1 = ckpt.save(str(tmp_path / "ck"))
