@@ -177,6 +177,15 @@ print("blocks of 2:", [int(v) for v in files.interleave(read_file, cycle_length=
                                                          block_length=2)])
 
 # %% [markdown]
+# `window` turns runs of consecutive elements into small datasets of their own — with
+# `flat_map` and `batch`, the sliding windows a time-series model trains on:
+
+# %%
+series = tf.data.Dataset.range(8)
+sliding = series.window(3, shift=1, drop_remainder=True).flat_map(lambda w: w.batch(3))
+print([run.numpy().tolist() for run in sliding])
+
+# %% [markdown]
 # ## Overlapping work: `prefetch`
 #
 # Without help, a loop alternates: read a batch, train on it, read the next… While the
@@ -218,7 +227,8 @@ plt.xlabel("ms for 10 steps")
 # - A `Dataset` describes a pipeline; each `for` loop runs it afresh.
 # - `element_spec` describes the elements; tuples give (features, label) pairs.
 # - `map`/`filter` trace their functions into graphs; `batch` and `padded_batch` stack.
-# - `flat_map` and `interleave` turn each element into a dataset of its own and merge them.
+# - `flat_map` and `interleave` turn each element into a dataset of its own and merge them;
+#   `window` makes datasets of consecutive elements.
 # - `shuffle` before `repeat` keeps epochs separate; `prefetch` overlaps reading with
 #   training.
 #

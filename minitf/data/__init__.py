@@ -15,11 +15,12 @@ Example:
 
 from minitf.data import experimental  # noqa: F401
 from minitf.data.dataset import Dataset, NumpyIterator, OwnedIterator  # noqa: F401
+from minitf.data.structure import DatasetSpec  # noqa: F401
 from minitf.data.options import (  # noqa: F401
     AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Options,
 )
 
 Iterator = OwnedIterator
 
-__all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Iterator", "Options",
+__all__ = ["AUTOTUNE", "Dataset", "DatasetSpec", "INFINITE_CARDINALITY", "Iterator", "Options",
            "UNKNOWN_CARDINALITY", "experimental"]

@@ -109,6 +109,21 @@ class TransformationMethods:
         from minitf.data.batching import BatchDataset
         return BatchDataset(self, batch_size, drop_remainder)
 
+    def window(self, size: Any, shift: Any = None, stride: Any = 1,
+               drop_remainder: bool = False, name: Optional[str] = None) -> Any:
+        """Groups elements into windows, each a small dataset (see
+        :mod:`minitf.data.window`): window ``k`` starts at element ``k·shift`` (default
+        ``shift = size``) and takes every ``stride``-th element, ``size`` of them.
+
+        Example:
+            >>> import minitf as tf
+            >>> runs = tf.data.Dataset.range(6).window(3, shift=1, drop_remainder=True)
+            >>> [b.numpy().tolist() for b in runs.flat_map(lambda w: w.batch(3))]
+            [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5]]
+        """
+        from minitf.data.window import window
+        return window(self, size, shift, stride, drop_remainder)
+
     def unbatch(self, name: Optional[str] = None) -> Any:
         """Splits each element into its rows (the inverse of ``batch``).
 

@@ -32,7 +32,7 @@ from minitf.core.spec import TensorSpec
 from minitf.tensor import Tensor, _wrap_host, host_array, to_array
 
 __all__ = ["normalize_element", "spec_of", "flatten", "make_packer", "pack_numpy",
-           "check_same_structure", "most_specific_spec", "spec_str"]
+           "check_same_structure", "most_specific_spec", "spec_str", "DatasetSpec"]
 
 _new = object.__new__
 
@@ -156,6 +156,13 @@ def make_packer(spec: Any) -> Callable[[Sequence[Any]], Any]:
     if not state["resolved"]:
         interpreters.resolve_default_device()
     leaves = flatten(spec)
+    if any(isinstance(s, DatasetSpec) for s in leaves):
+        # Windows: dataset leaves are handed out as they are, tensors wrapped as usual.
+        def pack_with_datasets(flat: Sequence[Any]) -> Any:
+            return nest.pack_sequence_as(spec, [
+                v if isinstance(s, DatasetSpec) else _wrap_host(np.asarray(v))
+                for v, s in zip(flat, leaves)])
+        return pack_with_datasets
     if state["multi_backend"]:
         return lambda flat: nest.pack_sequence_as(
             spec, [_wrap_host(np.asarray(v)) for v in flat])
@@ -213,3 +220,32 @@ def pack_numpy(spec: Any, flat: Sequence[Any]) -> Any:
             v = v[()] if v.ndim == 0 else v.copy()
         values.append(v)
     return nest.pack_sequence_as(spec, values)
+
+
+class DatasetSpec:
+    """The spec of an element that is itself a dataset (what ``Dataset.window`` makes).
+
+    Args:
+        element_spec: the spec of the inner dataset's elements.
+        dataset_shape: always ``TensorShape([])`` here (TF's batched datasets of datasets
+            are not supported).
+
+    Example:
+        >>> import minitf as tf
+        >>> tf.data.Dataset.range(5).window(2).element_spec
+        DatasetSpec(TensorSpec(shape=(), dtype=tf.int64, name=None), TensorShape([]))
+    """
+
+    def __init__(self, element_spec: Any, dataset_shape: Any = ()) -> None:
+        from minitf.core.spec import TensorShape
+        self.element_spec = element_spec
+        self.dataset_shape = TensorShape(dataset_shape)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
+
+    def __hash__(self) -> int:
+        return hash(("DatasetSpec", repr(self.element_spec)))
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self.element_spec!r}, {self.dataset_shape!r})"
