@@ -57,12 +57,12 @@ _OPERATORS = {
     "le": "{0} <= {1}", "gt": "{0} > {1}", "ge": "{0} >= {1}",
 }
 _ALIASES = ("identity", "stop_gradient")
+_SIMPLE = (int, float, str, bool, type(None))
 
 
 def _as_operator(eqn: Any) -> bool:
     # Strings are 0-d object arrays: `a + b` on two of them gives bytes, not an array.
     return eqn.prim.name in _OPERATORS and eqn.outputs[0].dtype._kind != "O"
-_SIMPLE = (int, float, str, bool, type(None))
 
 
 def _is_simple(value: Any) -> bool:
