@@ -20,16 +20,18 @@ from __future__ import annotations
 import math
 from typing import Any, Optional
 
+import numpy as np
+
 from minitf import dtypes as _dtypes
 from minitf.keras.serialization import keras_class
 from minitf.ops import random as _random
-from minitf.ops.creation import fill, ones, zeros
+from minitf.ops.creation import constant, fill, ones, zeros
 from minitf.tensor import Tensor
 
 __all__ = ["Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
            "TruncatedNormal", "VarianceScaling", "GlorotUniform", "GlorotNormal", "HeNormal",
-           "HeUniform", "LecunNormal", "LecunUniform", "Identity", "get", "serialize",
-           "deserialize"]
+           "HeUniform", "LecunNormal", "LecunUniform", "Identity", "Orthogonal", "get",
+           "serialize", "deserialize"]
 
 
 def _dtype(dtype: Any) -> _dtypes.DType:
@@ -130,7 +132,6 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape: Any, dtype: Any = None) -> Tensor:
-        from minitf.ops.creation import constant
         return fill(shape, constant(self.value, _dtype(dtype)))
 
     def get_config(self) -> dict:
@@ -341,12 +342,52 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+@keras_class
+class Orthogonal(Initializer):
+    """A random orthogonal matrix times ``gain``: the default ``recurrent_initializer``.
+
+    An orthogonal matrix keeps a vector's norm, so over many time steps the recurrent
+    kernel alone neither blows the state (or its gradient) up nor shrinks it. A non-square
+    matrix has orthonormal rows or columns, whichever are fewer; rank > 2 shapes are drawn
+    as ``(prod(shape[:-1]), shape[-1])``. ``seed`` works as for the other initializers.
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.keras.initializers import Orthogonal
+        >>> q = Orthogonal(seed=1)((3, 3)).numpy()
+        >>> bool(np.allclose(q @ q.T, np.eye(3), atol=1e-6))
+        True
+    """
+
+    def __init__(self, gain: float = 1.0, seed: Optional[int] = None) -> None:
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape: Any, dtype: Any = None) -> Tensor:
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise ValueError(f"The Orthogonal initializer needs a shape of rank >= 2, got "
+                             f"{shape}; use e.g. 'zeros' or 'glorot_uniform' for a vector.")
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = _random.normal((max(rows, cols), min(rows, cols)), seed=self.seed).numpy()
+        # Q of a Gaussian matrix's QR is orthogonal; flipping its columns by sign(diag(R))
+        # makes the factorization unique, so Q is uniformly distributed (Mezzadri, 2007).
+        q, r = np.linalg.qr(a.astype(np.float64))
+        q = q * np.where(np.diag(r) < 0, -1.0, 1.0)
+        if rows < cols:
+            q = q.T
+        return constant(self.gain * q.reshape(shape), _dtype(dtype))
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain, "seed": self.seed}
+
+
 _ALIASES = {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
     "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform,
     "glorot_normal": GlorotNormal, "he_normal": HeNormal, "he_uniform": HeUniform,
     "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "identity": Identity,
+    "orthogonal": Orthogonal,
     "uniform": RandomUniform, "normal": RandomNormal,
 }
 

@@ -24,7 +24,8 @@ from typing import Any, Callable, Optional
 __all__ = ["register_keras_serializable", "serialize_keras_object",
            "deserialize_keras_object", "get_registered_object", "keras_class"]
 
-# class name (or "Package>Name" for user classes) -> class
+# class name, "keras.family>Name" (two families may share a name: the Identity layer and
+# initializer), or "Package>Name" for user classes -> class
 _REGISTRY: dict[str, Any] = {}
 # The module string Keras writes for each family, by our module name.
 _MODULE_NAMES = {
@@ -51,6 +52,7 @@ def keras_class(cls: Any) -> Any:
         True
     """
     _REGISTRY.setdefault(cls.__name__, cls)
+    _REGISTRY[f"{_module_name(cls)}>{cls.__name__}"] = cls
     return cls
 
 
@@ -177,9 +179,13 @@ def deserialize_keras_object(config: Any, custom_objects: Optional[dict] = None,
     class_name = config["class_name"]
     if class_name == "function":
         return _lookup_function(config.get("module", ""), config["config"], custom_objects)
-    name = config.get("registered_name") or class_name
-    cls = get_registered_object(name, custom_objects) or get_registered_object(
-        class_name, custom_objects)
+    # A user class by its registered name; else the family ("keras.layers>Identity", which
+    # tells apart classes sharing a name); else the bare class name.
+    candidates = [config.get("registered_name"),
+                  f"{config['module']}>{class_name}" if config.get("module") else None,
+                  class_name]
+    cls = next((found for found in (get_registered_object(c, custom_objects)
+                                    for c in candidates if c) if found is not None), None)
     if cls is None and module_objects:
         cls = module_objects.get(class_name)
     if cls is None:

@@ -1,4 +1,5 @@
-"""``tf.keras.utils``: small helpers (one-hot labels, seeding, the progress bar).
+"""``tf.keras.utils``: small helpers (one-hot labels, seeding, the progress bar, time-series
+windows).
 
 Example:
     >>> import minitf as tf
@@ -19,9 +20,11 @@ from minitf.keras.serialization import (  # noqa: F401
     deserialize_keras_object, get_registered_object, register_keras_serializable,
     serialize_keras_object,
 )
+from minitf.keras.timeseries import timeseries_dataset_from_array  # noqa: F401
 
 __all__ = ["to_categorical", "set_random_seed", "Progbar", "register_keras_serializable",
-           "serialize_keras_object", "deserialize_keras_object", "get_registered_object"]
+           "serialize_keras_object", "deserialize_keras_object", "get_registered_object",
+           "timeseries_dataset_from_array"]
 
 
 def to_categorical(x: Any, num_classes: Optional[int] = None) -> np.ndarray:
