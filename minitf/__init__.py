@@ -43,7 +43,12 @@ from minitf.ops.elementwise import (  # noqa: F401
     subtract, tanh, truediv, where,
 )
 from minitf.ops.clipping import clip_by_global_norm, clip_by_norm, norm  # noqa: F401
+from minitf.ops.cumulative import cumsum  # noqa: F401
 from minitf.ops.einsum import einsum  # noqa: F401
+from minitf.ops.rearrange import (  # noqa: F401
+    ensure_shape, gather_nd, repeat, reverse, roll, sequence_mask,
+)
+from minitf.ops.sorting import argsort, sort  # noqa: F401
 from minitf.ops.indexing import boolean_mask, gather, one_hot  # noqa: F401
 from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
 from minitf.ops.reduction import (  # noqa: F401
@@ -82,6 +87,8 @@ __all__ = [
     "logical_or", "matmul", "maximum", "minimum", "multiply", "negative", "not_equal", "pow",
     "round", "sigmoid", "sign", "sin", "sqrt", "square", "subtract", "tanh", "tensordot",
     "truediv", "where",
+    "argsort", "cumsum", "ensure_shape", "gather_nd", "repeat", "reverse", "roll",
+    "sequence_mask", "sort",
     # reductions
     "argmax", "argmin", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max",
     "reduce_mean", "reduce_min", "reduce_prod", "reduce_std", "reduce_sum",

@@ -9,7 +9,9 @@ Example:
 
 from minitf.ops.clipping import global_norm, norm  # noqa: F401
 from minitf.ops.einsum import einsum  # noqa: F401
+from minitf.ops.extra_math import diag, diag_part, trace  # noqa: F401
 from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
 from minitf.ops.nn import l2_normalize  # noqa: F401
 
-__all__ = ["einsum", "eye", "global_norm", "matmul", "norm", "tensordot", "l2_normalize"]
+__all__ = ["diag", "diag_part", "einsum", "eye", "global_norm", "l2_normalize", "matmul", "norm",
+           "tensordot", "trace"]

@@ -12,7 +12,10 @@ from minitf.ops.elementwise import (  # noqa: F401
     logical_not, logical_or, logical_xor, maximum, minimum, multiply, negative, not_equal,
     pow, round, rsqrt, sigmoid, sign, sin, sqrt, square, subtract, tanh, truediv,
 )
+from minitf.ops.cumulative import cumprod, cumsum  # noqa: F401
+from minitf.ops.extra_math import squared_difference  # noqa: F401
 from minitf.ops.nn import l2_normalize, log_softmax, softmax, softplus  # noqa: F401
+from minitf.ops.sorting import top_k  # noqa: F401
 from minitf.ops.reduction import (  # noqa: F401
     argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,

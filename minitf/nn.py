@@ -14,6 +14,8 @@ from minitf.ops.nn import (  # noqa: F401
 )
 
 from minitf.ops.conv import conv2d  # noqa: F401
+from minitf.ops.extra_math import l2_loss  # noqa: F401
+from minitf.ops.sorting import top_k  # noqa: F401
 from minitf.ops.pooling import avg_pool2d, max_pool2d  # noqa: F401
 from minitf.distribute.losses import (  # noqa: F401  (losses for tf.distribute loops)
     compute_average_loss, scale_regularization_loss,

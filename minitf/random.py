@@ -7,6 +7,7 @@ Example:
     TensorShape([2])
 """
 
+from minitf.ops.extra_math import categorical  # noqa: F401
 from minitf.ops.random import normal, set_seed, shuffle, truncated_normal, uniform  # noqa: F401
 
-__all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
+__all__ = ["categorical", "normal", "set_seed", "shuffle", "truncated_normal", "uniform"]

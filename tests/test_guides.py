@@ -66,11 +66,14 @@ DELIBERATE = {
 
 # Each guide's chapters (coursework markers): a guide counts for the last one.
 CHAPTERS = {
-    "tensors": ["tensors"], "variables": ["tensors"],
-    "autodiff": ["autodiff", "keras"], "autodiff_advanced": ["autodiff", "keras"],
-    "graphs": ["graphs"], "function": ["graphs"],
-    "modules": ["modules", "persistence", "keras"], "keras_sequential": ["keras"],
-    "data": ["data"], "data_windows": ["data"], "checkpoint_lists": ["persistence"],
+    "tensors": [pytest.mark.tensors], "variables": [pytest.mark.tensors],
+    "autodiff": [pytest.mark.autodiff, pytest.mark.keras],
+    "autodiff_advanced": [pytest.mark.autodiff, pytest.mark.keras],
+    "graphs": [pytest.mark.graphs], "function": [pytest.mark.graphs],
+    "modules": [pytest.mark.modules, pytest.mark.persistence, pytest.mark.keras],
+    "keras_sequential": [pytest.mark.keras],
+    "data": [pytest.mark.data], "data_windows": [pytest.mark.data],
+    "checkpoint_lists": [pytest.mark.persistence],
 }
 
 
@@ -84,8 +87,7 @@ def _run(name: str, tmp_path: Path) -> list:
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=[getattr(pytest.mark, c) for c in chapters])
-    for name, chapters in CHAPTERS.items()])
+    pytest.param(name, marks=marks) for name, marks in CHAPTERS.items()])
 def test_guide_prints_what_tensorflow_printed(name: str, tmp_path: Path) -> None:
     expected = (GUIDES / f"{name}.tf-2.21.txt").read_text().splitlines()
     swaps = DELIBERATE.get(name, {})
@@ -96,6 +98,7 @@ def test_guide_prints_what_tensorflow_printed(name: str, tmp_path: Path) -> None
     assert len(got) == len(expected), f"{name}.py printed {len(got)} lines, TF {len(expected)}"
 
 
+@pytest.mark.tensors
 def test_every_guide_has_its_output_and_chapters() -> None:
     scripts = {p.stem for p in GUIDES.glob("*.py")}
     assert scripts == set(CHAPTERS)

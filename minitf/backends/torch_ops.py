@@ -220,3 +220,38 @@ def softplus(x: torch.Tensor) -> torch.Tensor:
     """
     threshold = {torch.float16: 10.0, torch.float64: 40.0}.get(x.dtype, 20.0)
     return torch.where(x > threshold, x, torch.log1p(torch.exp(torch.clamp(x, max=threshold))))
+
+
+def scan(fn: Callable, identity: int) -> Callable:
+    """``cumsum``/``cumprod`` with TF's ``exclusive`` and ``reverse`` (``fn``: the torch scan).
+
+    ``exclusive`` shifts the scan by one (the first output is ``identity``); ``reverse``
+    scans from the end (a flip before and after).
+
+    Example:
+        >>> import torch
+        >>> from minitf.backends.torch_ops import scan
+        >>> cumsum = scan(torch.cumsum, 0)
+        >>> cumsum(torch.tensor([1, 2, 3]), axis=0, exclusive=True, reverse=False).tolist()
+        [0, 1, 3]
+    """
+    def run(x: torch.Tensor, *, axis: int, exclusive: bool, reverse: bool) -> torch.Tensor:
+        x = x.flip(axis) if reverse else x
+        if exclusive and x.shape[axis]:
+            first = torch.full_like(x.narrow(axis, 0, 1), identity)
+            x = torch.cat([first, x.narrow(axis, 0, x.shape[axis] - 1)], axis)
+        out = fn(x, dim=axis, dtype=x.dtype)
+        return out.flip(axis) if reverse else out
+    return run
+
+
+def argsort(x: torch.Tensor, *, axis: int, descending: bool) -> torch.Tensor:
+    """Stable ``argsort`` as int32 (TF's index dtype for ``tf.argsort``).
+
+    Example:
+        >>> import torch
+        >>> from minitf.backends.torch_ops import argsort
+        >>> argsort(torch.tensor([3.0, 1.0, 2.0]), axis=0, descending=False).tolist()
+        [1, 2, 0]
+    """
+    return torch.argsort(x, dim=axis, descending=descending, stable=True).to(torch.int32)

@@ -222,6 +222,12 @@ def _dtype(name: str) -> torch.dtype:
     return T.TORCH_DTYPE[name]
 
 
+def _ensure_shape(x: torch.Tensor, *, shape: tuple) -> torch.Tensor:
+    # The NumPy implementation only reads x.shape and returns x: it serves any buffer.
+    from minitf.ops.rearrange import ensure_shape_p
+    return ensure_shape_p.impls["numpy"](x, shape=shape)
+
+
 def _cast(x: torch.Tensor, *, dtype: str) -> Any:
     if dtype not in T.TORCH_DTYPE:  # a host-only dtype: NumPy does it (counted)
         return _on_host(PRIMITIVES["cast"])(x, dtype=dtype)
@@ -310,6 +316,9 @@ TABLE: dict[str, Callable] = {
     "while": _while,
     # elementwise, through torch
     "softplus": T.softplus,
+    "cumsum": T.scan(torch.cumsum, 0), "cumprod": T.scan(torch.cumprod, 1),
+    "argsort": T.argsort,
+    "ensure_shape": lambda x, *, shape: _ensure_shape(x, shape=shape),  # checks x.shape only
     "sign": torch.sign, "log1p": torch.log1p, "sin": torch.sin, "cos": torch.cos,
     "floor": torch.floor, "ceil": torch.ceil, "is_nan": torch.isnan,
     "is_finite": torch.isfinite, "logical_not": torch.logical_not,

@@ -201,3 +201,18 @@ def test_a_training_step_never_leaves_the_device() -> None:
                 losses.append(float(loss))
         assert w.device == GPU
     assert losses[-1] < losses[0]
+
+
+def test_scans_sorts_and_shape_checks_run_on_the_device_as_on_the_host() -> None:
+    x = np.array([[3.0, -1.0, 2.0], [0.5, 4.0, -2.0]], np.float32)
+    ops = [lambda t: tf.math.cumsum(t, axis=1, exclusive=True, reverse=True),
+           lambda t: tf.math.cumprod(t, axis=0),
+           lambda t: tf.argsort(t, axis=1, direction="DESCENDING"),
+           lambda t: tf.ensure_shape(t, [2, None])]
+    expected = [op(tf.constant(x)).numpy() for op in ops]
+    with on_triton():
+        with tb.strict_device():  # each runs through the GPU table: no host fallback
+            got = [op(tf.constant(x)).numpy() for op in ops]
+    for g, e in zip(got, expected):
+        assert g.dtype == e.dtype
+        np.testing.assert_allclose(g, e, rtol=1e-6)
