@@ -152,6 +152,7 @@ def test_a_custom_function_that_assigns_a_variable_is_refused_with_the_fix():
         tf.function(lambda x: bump(x))(tf.constant(1.0))
 
 
+@pytest.mark.persistence
 def test_a_saved_model_keeps_the_rule_without_the_code(tmp_path):
     class Stable(tf.Module):
         @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])

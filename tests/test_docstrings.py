@@ -26,13 +26,16 @@ CHAPTER_OF = [
     # Modules whose examples also run a later chapter's code (the coursework audit).
     ("minitf.saved_model.keras_export", pytest.mark.keras),
     ("minitf.ops._subgraphs", pytest.mark.graphs), ("minitf.ops.shape", pytest.mark.autodiff),
+    ("minitf.ops.cumulative", pytest.mark.autodiff), ("minitf.ops.nn", pytest.mark.autodiff),
+    ("minitf.ops.sorting", pytest.mark.autodiff),
+    ("minitf.custom_grad", pytest.mark.graphs),  # its example traces a tf.function
     ("minitf.keras", pytest.mark.keras), ("minitf.data", pytest.mark.data),
     ("minitf.distribute", pytest.mark.distribute),
     ("minitf.train", pytest.mark.persistence), ("minitf.saved_model", pytest.mark.persistence),
     ("minitf.core.serialize", pytest.mark.persistence), ("minitf.module", pytest.mark.modules),
     ("minitf.backends", pytest.mark.kernels), ("minitf.autodiff", pytest.mark.autodiff),
     ("minitf.backward", pytest.mark.autodiff), ("minitf.jacobians", pytest.mark.autodiff),
-    ("minitf.custom_grad", pytest.mark.autodiff), ("minitf.testing", pytest.mark.autodiff),
+    ("minitf.testing", pytest.mark.autodiff),
     ("minitf.function", pytest.mark.graphs), ("minitf.concrete_function", pytest.mark.graphs),
     ("minitf.trace_type", pytest.mark.graphs), ("minitf.autograph", pytest.mark.graphs),
     ("minitf.core.graph", pytest.mark.graphs), ("minitf.core.tracing", pytest.mark.graphs),
