@@ -190,12 +190,14 @@ class AveragePooling2D(_Pooling2D):
 
 
 class _GlobalPooling2D(Layer):
+    _ndim = 4  # (batch, height, width, channels); the 1-D poolings set 3
+
     def __init__(self, data_format: Optional[str] = None, keepdims: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(**kwargs)
         _check_channels_last(data_format, type(self).__name__)
         self.data_format, self.keepdims = "channels_last", keepdims
-        self.input_spec = InputSpec(ndim=4)
+        self.input_spec = InputSpec(ndim=self._ndim)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "data_format": self.data_format,

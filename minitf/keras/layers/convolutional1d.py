@@ -23,7 +23,7 @@ import numpy as np
 
 from minitf.keras import activations, initializers
 from minitf.keras.layer import InputSpec, Layer
-from minitf.keras.layers.convolutional import _check_channels_last
+from minitf.keras.layers.convolutional import _check_channels_last, _GlobalPooling2D
 from minitf.keras.layers.core import _regularizer_config
 from minitf.keras.serialization import keras_class
 from minitf.ops import conv as _conv
@@ -238,17 +238,8 @@ class AveragePooling1D(_Pooling1D):
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
-class _GlobalPooling1D(Layer):
-    def __init__(self, data_format: Optional[str] = None, keepdims: bool = False,
-                 **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        _check_channels_last(data_format, type(self).__name__)
-        self.data_format, self.keepdims = "channels_last", keepdims
-        self.input_spec = InputSpec(ndim=3)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "data_format": self.data_format,
-                "keepdims": self.keepdims}
+class _GlobalPooling1D(_GlobalPooling2D):
+    _ndim = 3  # (batch, steps, channels)
 
 
 @keras_class
