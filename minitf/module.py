@@ -218,7 +218,7 @@ def _collect_variables(module: Module, out: list, seen: set) -> None:
 
 def _notify_checkpoint(parent: Any, name: str, value: Any) -> None:
     global _notify_checkpoint
-    from minitf.train.checkpoint import notify_attribute
+    from minitf.train.restore import notify_attribute
     _notify_checkpoint = notify_attribute  # import once, then call directly
     notify_attribute(parent, name, value)
 

@@ -7,7 +7,8 @@ Example:
     >>> ckpt = tf.train.Checkpoint(step=tf.Variable(0))
 """
 
-from minitf.train.checkpoint import Checkpoint, CheckpointLoadStatus  # noqa: F401
+from minitf.train.checkpoint import Checkpoint  # noqa: F401
+from minitf.train.restore import CheckpointLoadStatus  # noqa: F401
 from minitf.train.reader import CheckpointReader, load_checkpoint  # noqa: F401
 from minitf.train.manager import (  # noqa: F401
     CheckpointManager, CheckpointState, get_checkpoint_state, latest_checkpoint,

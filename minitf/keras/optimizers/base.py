@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from minitf.train.checkpoint import notify_attribute
+from minitf.train.restore import notify_attribute
 from minitf import dtypes as _dtypes
 from minitf.distribute import keras_hooks as _distribute
 from minitf.keras.layer import snake_case, unique_name
