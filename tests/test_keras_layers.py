@@ -309,3 +309,17 @@ def test_initializers_accept_names_classes_and_plain_callables():
     assert d.kernel.numpy().tolist() == [[0.5, 0.5]] and d.bias.numpy().tolist() == [1, 1]
     with pytest.raises(ValueError, match="Could not interpret initializer"):
         L.Dense(2, kernel_initializer="no_such_init")
+
+
+@pytest.mark.parametrize("make", [
+    lambda **kw: tf.keras.layers.Dense(2, **kw),
+    lambda **kw: tf.keras.layers.Conv1D(2, 3, **kw),
+    lambda **kw: tf.keras.layers.Conv2D(2, 3, **kw)])
+def test_kernel_and_bias_regularizers_survive_a_config_round_trip(make):
+    # Conv2D used to save None for them, and from_config kept a dict, not a regularizer.
+    layer = make(kernel_regularizer=tf.keras.regularizers.L2(0.25), bias_regularizer="l1")
+    again = type(layer).from_config(layer.get_config())
+    assert isinstance(again.kernel_regularizer, tf.keras.regularizers.L2)
+    assert again.kernel_regularizer.l2 == 0.25
+    assert isinstance(again.bias_regularizer, tf.keras.regularizers.L1)
+    assert again.get_config() == layer.get_config()

@@ -16,7 +16,7 @@ from typing import Any
 
 from minitf.keras import activations, initializers
 from minitf.keras.layer import InputSpec, Layer
-from minitf.keras.layers.core import _regularizer_config
+from minitf.keras.layers.kernel_bias import regularizer_config
 from minitf.keras.serialization import keras_class
 from minitf.ops import elementwise as ew
 from minitf.ops import nn as _nn
@@ -114,5 +114,5 @@ class PReLU(Layer):
     def get_config(self) -> dict:
         return {**super().get_config(),
                 "alpha_initializer": initializers.serialize(self.alpha_initializer),
-                "alpha_regularizer": _regularizer_config(self.alpha_regularizer),
+                "alpha_regularizer": regularizer_config(self.alpha_regularizer),
                 "alpha_constraint": None, "shared_axes": self.shared_axes}

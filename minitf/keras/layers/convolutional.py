@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from minitf.keras import activations, initializers
 from minitf.keras.layer import InputSpec, Layer
+from minitf.keras.layers.kernel_bias import KernelBias
 from minitf.keras.serialization import keras_class
 from minitf.ops import conv as _conv
 from minitf.ops import pooling as _pooling
-from minitf.ops import elementwise as ew
 from minitf.ops.reduction import reduce_max, reduce_mean
 from minitf.tensor import Tensor
 
@@ -55,7 +54,7 @@ def _check_channels_last(data_format: Optional[str], layer: str) -> None:
 
 
 @keras_class
-class Conv2D(Layer):
+class Conv2D(KernelBias, Layer):
     """2-D convolution over ``(batch, height, width, channels)`` images.
 
     Args:
@@ -93,47 +92,29 @@ class Conv2D(Layer):
         self.padding = _padding(padding)
         self.data_format = "channels_last"
         self.dilation_rate = _pair(dilation_rate, "dilation_rate")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self._set_kernel_bias_options(activation, use_bias, kernel_initializer,
+                                      bias_initializer, kernel_regularizer, bias_regularizer,
+                                      kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=4)
 
     def build(self, input_shape: Any) -> None:
         channels = input_shape[-1]
         if channels is None:
             raise ValueError("Conv2D needs a known number of input channels (last axis).")
-        self.kernel = self.add_weight(shape=self.kernel_size + (channels, self.filters),
-                                      initializer=self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                    name="bias", regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self._add_kernel_and_bias(self.kernel_size + (channels, self.filters), self.filters)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs: Any) -> Tensor:
         x = _conv.conv2d(inputs, self.kernel, self.strides, self.padding.upper(),
                          dilations=self.dilation_rate)
-        if self.bias is not None:
-            x = ew.add(x, self.bias)
-        if self.activation is not activations.linear:
-            x = self.activation(x)
-        return x
+        return self._bias_and_activation(x)
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters,
                 "kernel_size": list(self.kernel_size), "strides": list(self.strides),
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": list(self.dilation_rate), "groups": 1,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": None, "bias_regularizer": None,
-                "activity_regularizer": None, "kernel_constraint": None,
-                "bias_constraint": None}
+                **self._kernel_bias_config(activity_regularizer=True)}
 
 
 class _Pooling2D(Layer):

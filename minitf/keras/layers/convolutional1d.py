@@ -21,13 +21,11 @@ from typing import Any, Optional
 
 import numpy as np
 
-from minitf.keras import activations, initializers
 from minitf.keras.layer import InputSpec, Layer
 from minitf.keras.layers.convolutional import _check_channels_last, _GlobalPooling2D
-from minitf.keras.layers.core import _regularizer_config
+from minitf.keras.layers.kernel_bias import KernelBias
 from minitf.keras.serialization import keras_class
 from minitf.ops import conv as _conv
-from minitf.ops import elementwise as ew
 from minitf.ops import pooling as _pooling
 from minitf.ops.reduction import reduce_max, reduce_mean
 from minitf.ops.shape import expand_dims, squeeze
@@ -67,7 +65,7 @@ def _check_output_size(layer: Layer, steps: Optional[int], window: int, stride: 
 
 
 @keras_class
-class Conv1D(Layer):
+class Conv1D(KernelBias, Layer):
     """1-D convolution over ``(batch, steps, channels)`` sequences.
 
     Args:
@@ -113,12 +111,9 @@ class Conv1D(Layer):
             raise ValueError(f"`strides > 1` not supported in conjunction with "
                              f"`dilation_rate > 1`. Received: strides=({self.strides},) and "
                              f"dilation_rate=({self.dilation_rate},)")
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self._set_kernel_bias_options(activation, use_bias, kernel_initializer,
+                                      bias_initializer, kernel_regularizer, bias_regularizer,
+                                      kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=3)
 
     def build(self, input_shape: Any) -> None:
@@ -133,13 +128,7 @@ class Conv1D(Layer):
                              f"channels (last axis), got input shape {tuple(input_shape)}.")
         span = (self.kernel_size - 1) * self.dilation_rate + 1
         _check_output_size(self, input_shape[1], span, self.strides, self.padding)
-        self.kernel = self.add_weight(shape=(self.kernel_size, channels, self.filters),
-                                      initializer=self.kernel_initializer, name="kernel",
-                                      regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                    name="bias", regularizer=self.bias_regularizer,
-                                    constraint=self.bias_constraint) if self.use_bias else None
+        self._add_kernel_and_bias((self.kernel_size, channels, self.filters), self.filters)
         self.input_spec = InputSpec(ndim=3, axes={-1: channels})
 
     def call(self, inputs: Any) -> Tensor:
@@ -152,25 +141,14 @@ class Conv1D(Layer):
         # (b, steps, c) -> (b, 1, steps, c) and (k, c, f) -> (1, k, c, f): a 1×k conv2d.
         x = _conv.conv2d(expand_dims(inputs, 1), expand_dims(self.kernel, 0),
                          (1, self.strides), padding, dilations=(1, self.dilation_rate))
-        x = squeeze(x, [1])
-        if self.bias is not None:
-            x = ew.add(x, self.bias)
-        if self.activation is not activations.linear:
-            x = self.activation(x)
-        return x
+        return self._bias_and_activation(squeeze(x, [1]))
 
     def get_config(self) -> dict:
         return {**super().get_config(), "filters": self.filters,
                 "kernel_size": [self.kernel_size], "strides": [self.strides],
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": [self.dilation_rate], "groups": 1,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _regularizer_config(self.kernel_regularizer),
-                "bias_regularizer": _regularizer_config(self.bias_regularizer),
-                "activity_regularizer": _regularizer_config(self.activity_regularizer),
-                "kernel_constraint": None, "bias_constraint": None}
+                **self._kernel_bias_config(activity_regularizer=True)}
 
 
 class _Pooling1D(Layer):

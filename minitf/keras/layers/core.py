@@ -17,7 +17,8 @@ from typing import Any, Callable, Optional
 
 from minitf.keras import activations, initializers
 from minitf.keras.layer import InputSpec, Layer
-from minitf.keras.serialization import keras_class, serialize_keras_object
+from minitf.keras.layers.kernel_bias import KernelBias, regularizer_config
+from minitf.keras.serialization import keras_class
 from minitf.ops import elementwise as ew
 from minitf.ops.linalg import matmul, tensordot
 from minitf.ops.shape import reshape
@@ -27,12 +28,10 @@ __all__ = ["Dense", "Lambda", "Flatten", "Reshape", "Dropout", "Activation", "Re
            "LeakyReLU", "Softmax", "Embedding"]
 
 
-def _regularizer_config(reg: Any) -> Any:
-    return None if reg is None else serialize_keras_object(reg)
 
 
 @keras_class
-class Dense(Layer):
+class Dense(KernelBias, Layer):
     """A fully connected layer: ``activation(inputs @ kernel + bias)``.
 
     Args:
@@ -59,12 +58,9 @@ class Dense(Layer):
                  bias_constraint: Any = None, **kwargs: Any) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = int(units)
-        self.activation = activations.get(activation)
-        self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
-        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self._set_kernel_bias_options(activation, use_bias, kernel_initializer,
+                                      bias_initializer, kernel_regularizer, bias_regularizer,
+                                      kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape: Any) -> None:
@@ -97,13 +93,7 @@ class Dense(Layer):
         # END SOLUTION
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "units": self.units,
-                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": initializers.serialize(self.kernel_initializer),
-                "bias_initializer": initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": _regularizer_config(self.kernel_regularizer),
-                "bias_regularizer": _regularizer_config(self.bias_regularizer),
-                "kernel_constraint": None, "bias_constraint": None}
+        return {**super().get_config(), "units": self.units, **self._kernel_bias_config()}
 
 
 @keras_class
@@ -359,5 +349,5 @@ class Embedding(Layer):
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-                "embeddings_regularizer": _regularizer_config(self.embeddings_regularizer),
+                "embeddings_regularizer": regularizer_config(self.embeddings_regularizer),
                 "embeddings_constraint": None, "mask_zero": self.mask_zero}
