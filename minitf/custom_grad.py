@@ -88,12 +88,22 @@ def _accepts_variables(fn: Callable) -> bool:
     return any(p.name == "variables" or p.kind is p.VAR_KEYWORD for p in params)
 
 
-def _check_takes_variables(f: Callable, grad_fn: Callable, variables: tuple) -> None:
+def _run_seeing_variables(f: Callable, args: list, kwargs: dict) -> tuple:
+    """``(result, grad_fn, trainable variables f read)``: f runs under a private tape, the
+    only one active in the caller's context, which sees the variables it reads."""
+    spy = GradientTape()
+    spy._push()
+    try:
+        result, grad_fn = f(*args, **kwargs)
+    finally:
+        spy._pop()
+    variables = tuple(v for v in spy.watched_variables() if v.trainable)
     if variables and not _accepts_variables(grad_fn):
         raise TypeError(f"custom_gradient: {getattr(f, '__name__', 'f')} reads "
                         f"variables {[v.name for v in variables]}, so its grad_fn must "
                         f"accept a keyword argument `variables` and return "
                         f"(input_grads, variable_grads).")
+    return result, grad_fn, variables
 
 
 def _fresh(t: Any) -> Any:
@@ -133,16 +143,8 @@ def custom_gradient(f: Optional[Callable] = None) -> Callable:
         ctx = _context.get()
         if ctx.builder is not None:
             return _stage_custom_call(f, inputs, kwargs, ctx.builder)
-        # A private tape (the only one active) sees which variables f reads.
-        spy = GradientTape()
         with interpreters.using(Context((), ctx.builder, ctx.device)):
-            spy._push()
-            try:
-                result, grad_fn = f(*inputs, **kwargs)
-            finally:
-                spy._pop()
-        variables = tuple(v for v in spy.watched_variables() if v.trainable)
-        _check_takes_variables(f, grad_fn, variables)
+            result, grad_fn, variables = _run_seeing_variables(f, inputs, kwargs)
         if not ctx.tapes:
             return result
         # Reading each variable again lets the outer tapes watch its current value.
@@ -201,15 +203,8 @@ def _stage_custom_call(f: Callable, inputs: list, kwargs: dict, builder: Any) ->
     b = GraphBuilder(name, parent=builder)
     xs = [b.new_input(TensorSpec._make(tuple(x._shape), x._dtype), f"x{i}")
           for i, x in enumerate(inputs)]
-    spy = GradientTape()  # sees which variables f reads, as in the eager path
     with b.tracing():
-        spy._push()
-        try:
-            result, grad_fn = f(*xs, **kwargs)
-        finally:
-            spy._pop()
-        variables = tuple(v for v in spy.watched_variables() if v.trainable)
-        _check_takes_variables(f, grad_fn, variables)
+        result, grad_fn, variables = _run_seeing_variables(f, xs, kwargs)
         if b.assigned:
             raise ValueError(f"custom_gradient: {name} assigns variables inside a "
                              f"tf.function; compute the new values in the function and "

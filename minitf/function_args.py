@@ -127,6 +127,8 @@ class ArgumentBinding:
         """``kwargs`` plus the Python values the trace was made with, for the parameters a
         concrete-function call leaves out (TF binds them: ``square(x)`` for a trace of
         ``pow(a, b=2)``). Passing another value is still a signature mismatch."""
+        if not any(t[0] == "P" for _, _, t, *_ in expected):
+            return kwargs  # nothing to fill in: skip binding twice
         try:
             given = self._signature.bind_partial(*args, **kwargs).arguments
         except TypeError:

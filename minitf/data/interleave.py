@@ -34,6 +34,7 @@ from minitf.data import structure
 from minitf.data.dataset import Dataset
 from minitf.data.functions import StructuredFunction, zeros_like_spec
 from minitf.data.options import AUTOTUNE, UNKNOWN_CARDINALITY, count_arg
+from minitf.data.transforms import _first_element
 
 __all__ = ["InterleaveDataset"]
 
@@ -72,11 +73,7 @@ class InterleaveDataset(Dataset):
     def _compute_spec(self) -> Any:
         # TF traces the function; minitf builds the dataset of the first element (or of
         # a zero stand-in for an empty input) and reads its element_spec.
-        it = self._inputs[0]._elements()
-        try:
-            first = next(it, None)
-        finally:
-            getattr(it, "close", lambda: None)()
+        first = _first_element(self._inputs[0])
         if first is None:
             first = zeros_like_spec(self._inputs[0].element_spec)
         return self._dataset_for(first).element_spec
