@@ -25,13 +25,14 @@ from typing import Any, Container, Optional
 
 import numpy as np
 
-from minitf.core.interpreters import bind1
+from minitf.compiled_backward import compiled_pullback
+from minitf.core.interpreters import _context, bind1
 from minitf.ops.creation import ones_like_p, zeros_like_p
 from minitf.ops.elementwise import add_p
 from minitf.tensor import Tensor, convert_to_tensor
 from minitf.variables import Variable
 
-__all__ = ["backward_pass", "pullback", "relevant_ids", "source_keys"]
+__all__ = ["backward_pass", "pullback", "pullback_eqns", "relevant_ids", "source_keys"]
 
 logger = logging.getLogger("minitf")
 _new = object.__new__
@@ -247,6 +248,33 @@ def pullback(tape: Any, targets: list, output_gradients: list, sources: list, ke
         >>> [float(g) for g in pullback(t, [y], [None], [x], keys, relevant_ids(t, keys), False)]
         [6.0]
     """
+    ctx = _context.get()
+    if not ctx.tapes and ctx.builder is None:
+        # Nothing records this backward pass: a tape seen before runs compiled code.
+        grads = compiled_pullback(tape, tape._eqns, targets, output_gradients, sources, keys,
+                                  relevant, zeros_if_unconnected, ctx)
+        if grads is not None:
+            return grads
+    return pullback_eqns(tape._eqns, targets, output_gradients, sources, keys, relevant,
+                         zeros_if_unconnected)
+
+
+def pullback_eqns(eqns: list, targets: list, output_gradients: list, sources: list,
+                  keys: list, relevant: Container, zeros_if_unconnected: bool) -> list:
+    """:func:`pullback` on a list of equations, always walked in Python.
+
+    :mod:`minitf.compiled_backward` traces this very function on symbolic tensors.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.backward import pullback_eqns
+        >>> x = tf.constant(3.0)
+        >>> with tf.GradientTape() as t:
+        ...     t.watch(x)
+        ...     y = x * x
+        >>> [float(g) for g in pullback_eqns(t._eqns, [y], [None], [x], [[id(x)]], None, False)]
+        [6.0]
+    """
     cts: dict = {}
     for t, og in zip(targets, output_gradients):
         if isinstance(t, Tensor):
@@ -265,7 +293,7 @@ def pullback(tape: Any, targets: list, output_gradients: list, sources: list, ke
         prev = cts.get(key)
         cts[key] = seed if prev is None else _add(prev, seed)
     if cts:
-        backward_pass(tape._eqns, cts, relevant)
+        backward_pass(eqns, cts, relevant)
     out = []
     for src, ks in zip(sources, keys):
         if src._dtype._kind != "f":
