@@ -26,17 +26,20 @@ backward pass itself (higher derivatives), while tracing, with tensors on a GPU,
 ``grad_fn`` must run on every call), and when ``tf.config.run_functions_eagerly(True)``
 asks for Python to run step by step.
 
+``backward_graph(tape, target, sources)`` shows the graph a tape's backward pass
+traces to (slot ``s0`` is the first tensor the tape met: here the read of ``v``).
+
 Example:
     >>> import minitf as tf
     >>> from minitf import compiled_backward
     >>> v = tf.Variable(3.0)
     >>> for _ in range(3):  # the second and third tapes run compiled code
-    ...     with tf.GradientTape() as tape:
+    ...     with tf.GradientTape(persistent=True) as tape:
     ...         loss = v * v
     ...     grad = tape.gradient(loss, v)
     >>> float(grad)
     6.0
-    >>> print(compiled_backward.last_graph())
+    >>> print(compiled_backward.backward_graph(tape, loss, v))
     graph tape_backward(s0:f32[], s1:f32[]) {
       a:f32[] = mul 1.0:f32[] s0
       b:f32[] = mul 2.0:f32[] a
@@ -55,7 +58,7 @@ from minitf.core.interpreters import _state, _wrap
 from minitf.core.primitive import PRIMITIVES
 from minitf.tensor import Tensor, convert_to_tensor
 
-__all__ = ["compiled_pullback", "last_graph", "cache_info", "clear_cache"]
+__all__ = ["backward_graph", "compiled_pullback", "last_graph", "cache_info", "clear_cache"]
 
 #: Set to False to always walk tapes in Python (to compare, or to step through VJPs).
 enabled = True
@@ -224,13 +227,13 @@ def compiled_pullback(tape: Any, eqns: list, targets: list, ogs: list, sources: 
     Example:
         >>> import minitf as tf
         >>> x = tf.constant([1.0, 2.0])
-        >>> for _ in range(2):
+        >>> for _ in range(3):  # walked, traced and run, run
         ...     with tf.GradientTape() as t:
         ...         t.watch(x)
         ...         y = tf.reduce_sum(x * x)
-        ...     g = t.gradient(y, x)
-        >>> g.numpy(), cache_info()["hits"] >= 1
-        (array([2., 4.], dtype=float32), True)
+        ...     g = t.gradient(y, x)  # pullback calls compiled_pullback
+        >>> g.numpy()
+        array([2., 4.], dtype=float32)
     """
     if (not enabled or ctx.tapes or ctx.builder is not None or _state["multi_backend"]
             or zeros_if_unconnected or _settings["run_functions_eagerly"] or not eqns):
@@ -279,12 +282,48 @@ def compiled_pullback(tape: Any, eqns: list, targets: list, ogs: list, sources: 
     return grads
 
 
+def backward_graph(tape: Any, target: Any, sources: Any) -> Graph:
+    """The graph ``tape.gradient(target, sources)`` runs once compiled (for reading).
+
+    Traces the backward pass without running it or caching it; the tape is not used up.
+    Sources are a tensor, a variable, or a flat list of them; the graph's outputs are
+    their gradients, leaving out those that are None.
+
+    Raises:
+        ValueError: for a tape that cannot be compiled (see the module docstring).
+
+    Example:
+        >>> import minitf as tf
+        >>> x = tf.constant([1.0, 2.0])
+        >>> with tf.GradientTape() as tape:
+        ...     tape.watch(x)
+        ...     y = tf.reduce_sum(tf.sin(x))
+        >>> print(backward_graph(tape, y, x))
+        graph tape_backward(s0:f32[2], s1:f32[2], s2:f32[]) {
+          a:f32[2] = cos s0
+          b:f32[2] = mul [1.0 1.0]:f32[2] a
+          return b
+        }
+    """
+    from minitf.backward import relevant_ids, source_keys
+    flat = list(sources) if isinstance(sources, (list, tuple)) else [sources]
+    keys = [source_keys(tape, s) for s in flat]
+    relevant = relevant_ids(tape, keys)
+    found = _structure(tape._eqns, [target], [None], keys, relevant)
+    if found is None or any(s._dtype._kind != "f" for s in flat):
+        raise ValueError("backward_graph: this tape's backward pass is walked in Python, "
+                         "not compiled (a custom_gradient, a Variable target, a non-float "
+                         "source or a parameter that is not plain data).")
+    return _trace(tape._eqns, found[1], [target], [None], flat, keys, relevant).graph
+
+
 def last_graph() -> Any:
     """The graph of the compiled backward pass used last (None before any).
 
     Example:
         >>> from minitf import compiled_backward
-        >>> compiled_backward.last_graph() is None or hasattr(compiled_backward.last_graph(), "eqns")
+        >>> graph = compiled_backward.last_graph()
+        >>> graph is None or hasattr(graph, "eqns")
         True
     """
     plan = _stats["last"]

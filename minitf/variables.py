@@ -260,6 +260,21 @@ class Variable:
             new = add(current, delta) if sign > 0 else subtract(current, delta)
         return new
 
+    def _assign_update(self, delta: Any, sign: int, op: str, read_value: bool) -> Any:
+        current = self._tensor._value  # NumPy (an array or a scalar) unless on a GPU
+        if (type(delta) is Tensor and delta._dtype is self._dtype
+                and not interpreters._state["multi_backend"]
+                and interpreters.current() is interpreters.EAGER
+                and delta._value.shape == current.shape):
+            # An optimizer step in a Python loop: a tensor of the variable's dtype and
+            # shape needs no conversion or check; one ufunc call, one new tensor.
+            out = object.__new__(Tensor)
+            out._value = current + delta._value if sign > 0 else current - delta._value
+            out._dtype = self._dtype
+            self._tensor = out
+            return _UnreadVariable(self) if read_value else None
+        return self.assign(self._update(delta, sign, op), read_value=read_value)
+
     def assign_add(self, delta: Any, use_locking: Any = None, name: Optional[str] = None,
                    read_value: bool = True) -> Any:
         """Adds ``delta`` to the value in place.
@@ -269,7 +284,7 @@ class Variable:
             >>> tf.Variable([1.0]).assign_add([1.0]).numpy()
             array([2.], dtype=float32)
         """
-        return self.assign(self._update(delta, +1, "assign_add"), read_value=read_value)
+        return self._assign_update(delta, +1, "assign_add", read_value)
 
     def assign_sub(self, delta: Any, use_locking: Any = None, name: Optional[str] = None,
                    read_value: bool = True) -> Any:
@@ -280,7 +295,7 @@ class Variable:
             >>> tf.Variable([1.0]).assign_sub([1.0]).numpy()
             array([0.], dtype=float32)
         """
-        return self.assign(self._update(delta, -1, "assign_sub"), read_value=read_value)
+        return self._assign_update(delta, -1, "assign_sub", read_value)
 
     # -- facts -------------------------------------------------------------------------
     @property

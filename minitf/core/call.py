@@ -235,11 +235,11 @@ def split_vjp_graphs(graph: Graph, wrt: Optional[tuple] = None) -> tuple[Graph, 
         >>> [e.prim.name for e in fwd.eqns], [e.prim.name for e in bwd.eqns], n_res
         (['sin', 'exp', 'cos'], ['mul', 'mul'], 2)
     """
-    from minitf.core.passes import simplify
     wrt = _float_inputs(graph) if wrt is None else wrt
     got = graph._derived.get(("split", wrt))
     if got is not None:
-        return got
+        return got  # every traced call under a tape comes here: no import before this
+    from minitf.core.passes import simplify
     joint = simplify(_joint(graph, wrt, with_primal=True))
     n_in, n_out = len(graph.inputs), len(graph.outputs)
     ct_inputs = joint.inputs[n_in:]

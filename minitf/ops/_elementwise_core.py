@@ -104,6 +104,15 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
     # Fast path: two eager NumPy tensors of one dtype and one shape, no tape, no tracing.
     # This is the `a + b` of every tutorial, so it avoids every call it can (~1 µs).
     # Under a tape (no tracing) the operands need no more checks either: bind1 records.
+    # A Python number with a float tensor (`learning_rate * g`) becomes a NumPy scalar of
+    # the tensor's dtype first, exactly as binary_operands would convert it.
+    tx, ty = type(x), type(y)
+    if (ty is float or ty is int) and tx is Tensor and x._dtype._kind == "f" \
+            and not _state["multi_backend"]:
+        y = _number(y, x._dtype)
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._kind == "f" \
+            and not _state["multi_backend"]:
+        x = _number(x, y._dtype)
     if type(x) is Tensor and type(y) is Tensor:
         xv = x._value
         yv = y._value
@@ -124,6 +133,13 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
             out._dtype = _DTYPE_OF[value.dtype]
             return out
     return _apply_binary_checked(prim, x, y, op)
+
+
+def _number(value: Any, dtype: Any) -> Tensor:
+    out = _new(Tensor)
+    out._value = dtype._np.type(value)
+    out._dtype = dtype
+    return out
 
 
 def _apply_binary_checked(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:

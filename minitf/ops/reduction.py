@@ -234,6 +234,18 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
     """
     abs_p, div_p, floordiv_p, mul_p, sign_p = (_ew.abs_p, _ew.div_p, _ew.floordiv_p,
                                                _ew.mul_p, _ew.sign_p)
+    x = input_tensor
+    if axis is None and type(x) is Tensor and x._dtype._kind == "f" \
+            and type(x._value) is np.ndarray and x._value.ndim and x._value.size:
+        # The loss of every training step: the mean of all of a NumPy float tensor's
+        # elements. Sum, then divide by the size (a constant): two equations as below,
+        # without the general axis and count handling (~2 µs).
+        value = x._value
+        total = bind1(sum_p, x, axis=tuple(range(value.ndim)), keepdims=bool(keepdims))
+        n = _new(Tensor)
+        n._value = x._dtype._np.type(value.size)
+        n._dtype = x._dtype
+        return bind1(_ew.div_p, total, n)
     x = to_tensor(input_tensor)
     axes = normalize_axes(axis, len(x._shape), "Mean")
     if axes and x._dtype._kind in sum_p.dtype_kinds:
