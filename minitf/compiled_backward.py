@@ -55,7 +55,7 @@ from typing import Any, Optional
 from minitf.config import _settings
 from minitf.core.graph import Graph
 from minitf.core.interpreters import _state, _wrap
-from minitf.core.primitive import PRIMITIVES
+from minitf.tape_structure import Template, match, structure
 from minitf.tensor import Tensor, convert_to_tensor
 
 __all__ = ["backward_graph", "compiled_pullback", "last_graph", "cache_info", "clear_cache"]
@@ -67,105 +67,24 @@ enabled = True
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 _CACHE_SIZE = 256
 _FAILED = object()
-_REGISTERED = PRIMITIVES.get
-# Parameter types compared by value (a Graph by identity: graphs are never mutated).
-_PLAIN = frozenset({int, float, bool, str, type(None), Graph})
+# (number of equations, last primitive, targets, sources) -> plans, newest first: the
+# candidates a tape is matched against before its full key is built.
+_BY_SIGNATURE: dict = {}
+_CANDIDATES = 4
 _stats = {"hits": 0, "compiled": 0, "last": None}
 
 
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "placement", "n_sources")
+    __slots__ = ("graph", "fn", "placement", "n_sources", "template")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
         self.graph = graph
         self.fn = graph.compiled()
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
-
-
-def _structure(eqns: list, targets: list, ogs: list, keys: list,
-               relevant: Any) -> Optional[tuple]:
-    """``(key, slot tensors)`` for a tape, or None when it must be walked in Python.
-
-    Slots are numbered in order of first appearance. A tensor first seen as an input
-    (or a parameter) brings its shape, dtype and relevance into the key; an equation's
-    outputs take the next numbers and need nothing more: the primitive and its inputs
-    determine their types, and they depend on a source when an input does. This loop
-    runs at every ``gradient`` call, so it is written out flat (~5 µs for the seed).
-    """
-    slot_of: dict = {}
-    tensors: list = []
-    parts: list = []
-    add = parts.append
-    for eqn in eqns:
-        prim = eqn.prim
-        if _REGISTERED(prim.name) is not prim:
-            return None  # a tape-only primitive (custom_gradient: Python grad_fn)
-        ins = []
-        for a in eqn.inputs:
-            s = slot_of.get(id(a))
-            if s is None:
-                s = slot_of[id(a)] = len(tensors)
-                tensors.append(a)
-                add((a._value.shape, a._dtype._name, id(a) in relevant))
-            ins.append(s)
-        params = eqn.params
-        if params:
-            items = []
-            for name, value in params.items():
-                kind = type(value)
-                if kind is tuple:
-                    if value and isinstance(value[0], Tensor):  # a call's residuals
-                        if not all(isinstance(t, Tensor) for t in value):
-                            return None
-                        value = ("slots",) + tuple([_slot(t, slot_of, tensors, add, relevant)
-                                                    for t in value])
-                    elif not _plain_tuple(value):
-                        return None
-                elif isinstance(value, Tensor):
-                    value = ("slot", _slot(value, slot_of, tensors, add, relevant))
-                elif kind not in _PLAIN:
-                    # Anything else might carry values the trace would freeze (a Variable,
-                    # an array): compare only parameters known to be plain data.
-                    return None
-                items.append((name, value))
-            params = tuple(items)
-        for o in eqn.outputs:
-            if slot_of.setdefault(id(o), len(tensors)) != len(tensors):
-                return None  # an output that is also an earlier tensor: not a tape we made
-            tensors.append(o)
-        add((prim, tuple(ins), params or None))
-    for t, og in zip(targets, ogs):
-        if not isinstance(t, Tensor):
-            return None  # a Variable target: keyed by the variable, rare; walk it
-        add(("target", _slot(t, slot_of, tensors, add, relevant),
-             None if og is None else _slot(og, slot_of, tensors, add, relevant)))
-    for ks in keys:
-        add(tuple([slot_of[k] for k in ks if k in slot_of]))
-    return tuple(parts), tensors
-
-
-def _plain_tuple(value: tuple) -> bool:
-    # Axes, shapes, strides, paddings: tuples of plain values, maybe nested.
-    for v in value:
-        kind = type(v)
-        if kind is tuple:
-            if not _plain_tuple(v):
-                return False
-        elif kind not in _PLAIN or kind is Graph:
-            return False
-    return True
-
-
-def _slot(t: Any, slot_of: dict, tensors: list, add: Any, relevant: Any) -> int:
-    s = slot_of.get(id(t))
-    if s is None:
-        s = slot_of[id(t)] = len(tensors)
-        tensors.append(t)
-        add((t._value.shape, t._dtype._name, id(t) in relevant))
-    return s
+        self.template: Optional[Template] = None
 
 
 def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, keys: list,
@@ -244,42 +163,67 @@ def compiled_pullback(tape: Any, eqns: list, targets: list, ogs: list, sources: 
     if any(og is not None for og in ogs):
         ogs = [og if og is None else convert_to_tensor(og, t._dtype)
                for t, og in zip(targets, ogs)]
-    try:
-        found = _structure(eqns, targets, ogs, keys, relevant)
-    except (TypeError, AttributeError):  # an unhashable parameter, a non-NumPy value
-        return None
-    if found is None:
-        return None
-    key, tensors = found
-    try:
-        plan = _CACHE.get(key)
-    except TypeError:
-        return None
-    if plan is None or plan == 1:
-        if plan is None:
-            # Seen once: walk it, and remember the shape; compile if it comes back.
-            _CACHE[key] = 1
-            if len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
-            return None
+    signature = (len(eqns), eqns[-1].prim, len(targets), len(keys))
+    tensors = None
+    for plan in _BY_SIGNATURE.get(signature, ()):
         try:
-            plan = _trace(eqns, tensors, targets, ogs, sources, keys, relevant)
-        except Exception:  # noqa: BLE001 - not traceable: the Python walk says why, if it fails
-            _CACHE[key] = _FAILED
+            tensors = match(plan.template, eqns, targets, ogs, keys, relevant)
+        except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
-        _CACHE[key] = plan
-        _stats["compiled"] += 1
-    elif plan is _FAILED:
-        return None
+        if tensors is not None:
+            _stats["hits"] += 1
+            break
     else:
-        _CACHE.move_to_end(key)
-        _stats["hits"] += 1
+        plan = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
+        if plan is None:
+            return None
+        tensors = plan[1]
+        plan = plan[0]
     _stats["last"] = plan
     values = plan.fn(*[t._value for t in tensors])
     grads: list = [None] * plan.n_sources
     for i, v in zip(plan.placement, values):
         grads[i] = _wrap(v)
     return grads
+
+
+def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
+              relevant: Any, signature: tuple) -> Optional[tuple]:
+    """``(plan, slot tensors)`` from the full key: compiled on a structure's 2nd sighting."""
+    try:
+        found = structure(eqns, targets, ogs, keys, relevant)
+        if found is None:
+            return None
+        key, tensors, template = found
+        plan = _CACHE.get(key)
+    except (TypeError, AttributeError):  # an unhashable parameter, a non-NumPy value
+        return None
+    if plan is None:
+        # Seen once: walk it, and remember the shape; compile if it comes back.
+        _CACHE[key] = 1
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return None
+    if plan is _FAILED:
+        return None
+    if plan == 1:
+        try:
+            plan = _trace(eqns, tensors, targets, ogs, sources, keys, relevant)
+        except Exception:  # noqa: BLE001 - not traceable: the Python walk says why, if it fails
+            _CACHE[key] = _FAILED
+            return None
+        plan.template = template
+        _CACHE[key] = plan
+        _stats["compiled"] += 1
+        if len(_BY_SIGNATURE) > _CACHE_SIZE:
+            _BY_SIGNATURE.clear()
+        candidates = _BY_SIGNATURE.setdefault(signature, [])
+        candidates.insert(0, plan)
+        del candidates[_CANDIDATES:]
+    else:
+        _CACHE.move_to_end(key)
+        _stats["hits"] += 1
+    return plan, tensors
 
 
 def backward_graph(tape: Any, target: Any, sources: Any) -> Graph:
@@ -309,7 +253,7 @@ def backward_graph(tape: Any, target: Any, sources: Any) -> Graph:
     flat = list(sources) if isinstance(sources, (list, tuple)) else [sources]
     keys = [source_keys(tape, s) for s in flat]
     relevant = relevant_ids(tape, keys)
-    found = _structure(tape._eqns, [target], [None], keys, relevant)
+    found = structure(tape._eqns, [target], [None], keys, relevant)
     if found is None or any(s._dtype._kind != "f" for s in flat):
         raise ValueError("backward_graph: this tape's backward pass is walked in Python, "
                          "not compiled (a custom_gradient, a Variable target, a non-float "
@@ -350,4 +294,5 @@ def clear_cache() -> None:
         0
     """
     _CACHE.clear()
+    _BY_SIGNATURE.clear()
     _stats.update(hits=0, compiled=0, last=None)

@@ -217,3 +217,43 @@ def test_backward_graph_shows_the_plan_without_using_the_tape():
     assert [e.prim.name for e in graph.eqns].count("exp") == 0  # exp(x) is a slot, reused
     np.testing.assert_allclose(tape.gradient(y, x).numpy(),
                                np.exp([0.5, 1.0]) * ([0.5, 1.0] + np.ones(2)), rtol=1e-6)
+
+
+def _recorded(program, a, b, watch_b):
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        if watch_b:
+            tape.watch(b)
+        y = tf.reduce_sum(run_minitf(program, [a, b]))
+    keys = [[id(a)], [id(b)]]
+    from minitf.backward import relevant_ids
+    return tape, y, keys, relevant_ids(tape, keys)
+
+
+_tape_variants = st.tuples(programs(max_len=4), st.sampled_from([(2,), (3,), (2, 2)]),
+                           st.booleans(), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(_tape_variants, _tape_variants, st.booleans())
+def test_matching_a_template_agrees_with_comparing_keys(first, second, repeat):
+    from minitf.tape_structure import match, structure
+    if repeat:  # half the time: the same structure again, on new tensors
+        second = first
+
+    def build(variant):
+        program, shape, same_input, watch_b = variant
+        a = tf.constant(np.full(shape, 0.5))
+        b = a if same_input else tf.constant(np.full(shape, -1.5))
+        return _recorded(program, a, b, watch_b)
+
+    tape1, y1, keys1, rel1 = build(first)
+    tape2, y2, keys2, rel2 = build(second)
+    found1 = structure(tape1._eqns, [y1], [None], keys1, rel1)
+    found2 = structure(tape2._eqns, [y2], [None], keys2, rel2)
+    if found1 is None or found2 is None or not tape2._eqns:
+        return
+    matched = match(found1[2], tape2._eqns, [y2], [None], keys2, rel2)
+    assert (matched is not None) == (found1[0] == found2[0])
+    if matched is not None:
+        assert [id(t) for t in matched] == [id(t) for t in found2[1]]

@@ -129,7 +129,15 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
     # Run the forward pass without recording it (the tapes record the one equation
     # below instead): computed eagerly, or staged when a trace is in progress.
     if ctx.builder is None:
-        outs = interpreters.eager_apply(call_p, args, {"graph": fwd})
+        if interpreters._state["multi_backend"]:
+            outs = interpreters.eager_apply(call_p, args, {"graph": fwd})
+        else:  # NumPy: run the compiled forward graph on the buffers directly
+            try:
+                values = fwd.compiled()(*[a._value for a in args])
+            except (AttributeError, KeyError, TypeError, ValueError) as e:
+                raise interpreters._explain_failure(call_p, args, {"graph": fwd}, e) from e
+            wrap = interpreters._wrap
+            outs = [wrap(v) for v in values]
     else:
         outs = ctx.builder.stage(call_p, args, {"graph": fwd})
     n_out = len(outs) - n_res
