@@ -98,7 +98,7 @@ class Function(ArgumentBinding):
                                      type(python_function).__name__)
         self._signature = inspect.signature(python_function)
         self._cache: dict = {}       # full trace key -> ConcreteFunction
-        self._by_key: dict = {}      # ((dtype, shape), ...) of positional tensors -> trace
+        self._by_key: dict = {}      # ((dtype name, shape), ...) of positional tensors -> trace
         self._tracing_count = 0
         self._converted: Any = None
         if isinstance(python_function, (types.FunctionType, types.MethodType)):
@@ -135,7 +135,8 @@ class Function(ArgumentBinding):
         # before. One tuple, one dict lookup, then the generated straight-line code.
         if not kwargs and not _state["multi_backend"]:
             try:
-                key = tuple([(a._dtype, a._value.shape) for a in args])
+                # Dtype names, not DTypes: a str caches its hash, a DType's is Python code.
+                key = tuple([(a._dtype._name, a._value.shape) for a in args])
             except AttributeError:
                 pass
             else:
@@ -161,7 +162,7 @@ class Function(ArgumentBinding):
             # the same dtypes and shapes skips argument binding entirely (see __call__).
             if len(self._by_key) >= _MAX_FAST_ENTRIES:
                 self._by_key.clear()
-            self._by_key[tuple((a._dtype, a._value.shape) for a in args)] = cf
+            self._by_key[tuple((a._dtype._name, a._value.shape) for a in args)] = cf
         return cf._call_flat(flat)
 
     def _lookup(self, key: tuple) -> Optional[ConcreteFunction]:

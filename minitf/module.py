@@ -33,9 +33,11 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from typing import Any, Callable, Iterator, Optional
 
 from minitf.name_scope import current_name_scope, name_scope
+from minitf.tensor import Tensor
 from minitf.variables import Variable
 
 __all__ = ["Module"]
@@ -140,7 +142,11 @@ class Module:
     @property
     def variables(self) -> tuple:
         """Every ``tf.Variable`` of this module and its submodules, in TF's order."""
-        return tuple(_variables(self))
+        found = _cached_variables(self)
+        if found is None:
+            found = tuple(_variables(self))
+            _remember_variables(self, found)
+        return found
 
     @property
     def trainable_variables(self) -> tuple:
@@ -183,6 +189,43 @@ class Module:
             with self.name_scope:
                 return method(self, *args, **kwargs)
         return run
+
+
+# module -> (its variables, the values of its attributes). A training loop asks for
+# `model.variables` twice a step; the walk sorts attribute names and checks each value
+# (~5 µs); checking that no attribute changed costs ~1.5 µs. Only for modules whose
+# attributes are all variables, tensors or plain values: a list can change in place
+# (append) with no attribute changing, a submodule can change by itself, and any other
+# object might refer back to the module (the cache must not keep it alive).
+_VARIABLES_SEEN: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_LEAF_TYPES = (Variable, Tensor, int, float, str, bool, type(None))
+
+
+def _cached_variables(module: Module) -> Optional[tuple]:
+    try:
+        entry = _VARIABLES_SEEN.get(module)
+    except TypeError:  # a subclass that is not hashable
+        return None
+    if entry is None:
+        return None
+    found, values = entry
+    i, n = 0, len(values)
+    for name, value in vars(module).items():
+        if name in _IGNORED:
+            continue
+        if i == n or values[i] is not value:
+            return None
+        i += 1
+    return found if i == n else None
+
+
+def _remember_variables(module: Module, found: tuple) -> None:
+    values = tuple(value for name, value in vars(module).items() if name not in _IGNORED)
+    if all(isinstance(v, _LEAF_TYPES) for v in values):
+        try:
+            _VARIABLES_SEEN[module] = (found, values)
+        except TypeError:
+            pass
 
 
 def _variables(module: Module) -> list:

@@ -163,7 +163,8 @@ def match(template: Template, eqns: list, targets: list, ogs: list, keys: list,
           relevant: Any) -> Optional[list]:
     """The slot tensors of a tape with ``template``'s structure, else None.
 
-    Checks exactly what :func:`structure`'s key holds, in the same walk order.
+    Checks exactly what :func:`structure`'s key holds, in the same walk order. It runs
+    at every step of a training loop, so the common checks are written out inline.
     """
     if len(eqns) != len(template.eqns) or len(targets) != len(template.targets):
         return None
@@ -171,6 +172,7 @@ def match(template: Template, eqns: list, targets: list, ogs: list, keys: list,
     tensors: list = []
     keep = tensors.append
     seen: dict = {}  # id -> slot: a tensor may take a new slot only once
+    n = 0  # == len(tensors)
     for eqn, (prim, ins, params, n_out) in zip(eqns, template.eqns):
         if eqn.prim is not prim:
             return None
@@ -178,23 +180,31 @@ def match(template: Template, eqns: list, targets: list, ogs: list, keys: list,
         if len(inputs) != len(ins):
             return None
         for a, s in zip(inputs, ins):
-            n = len(tensors)
             if s < n:
                 if tensors[s] is not a:
                     return None
-            elif not _take_new(a, s, n, specs, seen, relevant, keep):
+                continue
+            # First appearance: the next slot, an unseen tensor of the recorded type.
+            spec = specs[s]
+            key = id(a)
+            if (s != n or spec is None or key in seen or a._value.shape != spec[0]
+                    or a._dtype._name != spec[1] or (key in relevant) is not spec[2]):
                 return None
-        if params is not None:
-            if not _same_params(eqn.params, params, tensors, specs, seen, relevant, keep):
+            seen[key] = n
+            keep(a)
+            n += 1
+        if params is not None or eqn.params:
+            if params is None or not _same_params(eqn.params, params, tensors, specs, seen,
+                                                  relevant, keep):
                 return None
-        elif eqn.params:
-            return None
+            n = len(tensors)
         outputs = eqn.outputs
         if len(outputs) != n_out:
             return None
         for o in outputs:
-            seen[id(o)] = len(tensors)
+            seen[id(o)] = n
             keep(o)
+            n += 1
     for t, og, (s, og_s) in zip(targets, ogs, template.targets):
         if not _same_slot(t, s, tensors, specs, seen, relevant, keep):
             return None
@@ -210,25 +220,20 @@ def match(template: Template, eqns: list, targets: list, ogs: list, keys: list,
     return tensors
 
 
-def _take_new(a: Any, s: int, n: int, specs: list, seen: dict, relevant: Any,
-              keep: Any) -> bool:
-    # `a` should be the first appearance of slot s (the next one, n).
+def _same_slot(a: Any, s: int, tensors: list, specs: list, seen: dict, relevant: Any,
+               keep: Any) -> bool:
+    # `a` should hold slot s: an earlier one, or the next, first seen here.
+    n = len(tensors)
+    if s < n:
+        return tensors[s] is a
     spec = specs[s] if s == n else None
-    if (spec is None or id(a) in seen or type(a) is not Tensor and not isinstance(a, Tensor)
+    if (spec is None or id(a) in seen or not isinstance(a, Tensor)
             or a._value.shape != spec[0] or a._dtype._name != spec[1]
             or (id(a) in relevant) is not spec[2]):
         return False
     seen[id(a)] = s
     keep(a)
     return True
-
-
-def _same_slot(a: Any, s: int, tensors: list, specs: list, seen: dict, relevant: Any,
-               keep: Any) -> bool:
-    n = len(tensors)
-    if s < n:
-        return tensors[s] is a
-    return _take_new(a, s, n, specs, seen, relevant, keep)
 
 
 def _same_params(params: dict, expected: tuple, tensors: list, specs: list, seen: dict,
@@ -238,13 +243,14 @@ def _same_params(params: dict, expected: tuple, tensors: list, specs: list, seen
     for (name, value), (want_name, want) in zip(params.items(), expected):
         if name != want_name:
             return False
+        if value is want:
+            continue  # a graph, a small int, a bool, an interned string
         if type(want) is tuple and want and (want[0] is _SLOT or want[0] is _SLOTS):
             got = (value,) if want[0] is _SLOT else value
             if type(got) is not tuple or len(got) != len(want) - 1:
                 return False
             for t, s in zip(got, want[1:]):
-                if not isinstance(t, Tensor) or not _same_slot(t, s, tensors, specs, seen,
-                                                               relevant, keep):
+                if not _same_slot(t, s, tensors, specs, seen, relevant, keep):
                     return False
         elif type(value) is not type(want) or value != want:
             return False  # plain values: same type (1 is not 1.0 here), equal

@@ -128,3 +128,33 @@ def test_traced_methods_do_not_disturb_tracking():
     d = Dense()
     d(tf.constant([[1.0, 1.0]]))
     assert [v.name for v in d.variables] == ["w:0"] and d.submodules == ()
+
+
+def test_variables_follow_every_change_of_the_attributes():
+    # `variables` may reuse its last answer only while no attribute changed.
+    import gc
+    import weakref
+
+    class Flat(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = tf.Variable(1.0, name="a")
+            self.rate = 0.5
+
+    m = Flat()
+    assert [v.name for v in m.variables] == ["a:0"]
+    assert [v.name for v in m.variables] == ["a:0"]  # asked again: the same answer
+    m.b = tf.Variable(2.0, name="b")
+    assert [v.name for v in m.variables] == ["a:0", "b:0"]
+    m.a = tf.Variable(3.0, name="a2")
+    assert [v.name for v in m.variables] == ["a2:0", "b:0"]
+    del m.b
+    assert [v.name for v in m.variables] == ["a2:0"]
+    m.more = []  # a list can grow in place: walked on every call
+    m.variables
+    m.more.append(tf.Variable(4.0, name="c"))
+    assert [v.name for v in m.variables] == ["a2:0", "c:0"]
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
