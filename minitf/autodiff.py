@@ -337,8 +337,20 @@ class GradientTape:
                 raise ValueError(f"GradientTape.gradient: output_gradients has {len(flat_og)} "
                                  f"entries for {len(flat_targets)} targets; pass one cotangent "
                                  f"per target (or None).")
-        keys = [source_keys(self, sources)] if single_source else \
-            [source_keys(self, s) for s in flat_sources]
+        if single_source:
+            keys = [source_keys(self, sources)]
+        else:
+            keys = []
+            reads = self._reads
+            for s in flat_sources:
+                if type(s) is Variable:  # model.variables: the common case, inline
+                    ks = [id(s)]
+                    read = reads.get(ks[0])
+                    if read:
+                        ks.extend([id(t) for t in read])
+                    keys.append(ks)
+                else:
+                    keys.append(source_keys(self, s))
         grads = pullback(self, flat_targets, flat_og, flat_sources, keys,
                          relevant_ids(self, keys), unconnected_gradients is _ZERO)
         if not self._persistent:

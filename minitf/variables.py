@@ -272,7 +272,13 @@ class Variable:
             out._value = current + delta._value if sign > 0 else current - delta._value
             out._dtype = self._dtype
             self._tensor = out
-            return _UnreadVariable(self) if read_value else None
+            if not read_value:
+                return None
+            # The view only refers to this variable: one per variable serves every step.
+            view = self.__dict__.get("_unread_view")
+            if view is None:
+                view = self.__dict__["_unread_view"] = _UnreadVariable(self)
+            return view
         return self.assign(self._update(delta, sign, op), read_value=read_value)
 
     def assign_add(self, delta: Any, use_locking: Any = None, name: Optional[str] = None,

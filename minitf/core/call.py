@@ -117,15 +117,20 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
     if not ctx.tapes:
         return bind(call_p, *args, graph=graph)
     wrt = _watched_inputs(graph, args, ctx.tapes)
-    if not wrt or ("no_vjp", wrt) in graph._derived:
+    if not wrt:
         return bind(call_p, *args, graph=graph)
-    try:
-        fwd, bwd, n_res = split_vjp_graphs(graph, wrt)
-    except NotImplementedError:
-        # Not differentiable (say, a staged while_loop's gradient): record a plain call,
-        # whose VJP raises the same error only if a gradient is actually asked for.
-        graph._derived[("no_vjp", wrt)] = True
-        return bind(call_p, *args, graph=graph)
+    split = graph._derived.get(("split", wrt))  # every call after the first
+    if split is None:
+        if ("no_vjp", wrt) in graph._derived:
+            return bind(call_p, *args, graph=graph)
+        try:
+            split = split_vjp_graphs(graph, wrt)
+        except NotImplementedError:
+            # Not differentiable (say, a staged while_loop's gradient): record a plain
+            # call, whose VJP raises the same error only if a gradient is asked for.
+            graph._derived[("no_vjp", wrt)] = True
+            return bind(call_p, *args, graph=graph)
+    fwd, bwd, n_res = split
     # Run the forward pass without recording it (the tapes record the one equation
     # below instead): computed eagerly, or staged when a trace is in progress.
     if ctx.builder is None:

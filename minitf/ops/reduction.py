@@ -79,9 +79,11 @@ def _reduction(name: str, numpy_fn: Any, kinds: str,
 
     @prim.def_impl("numpy")
     def _impl(x: np.ndarray, *, axis: tuple, keepdims: bool) -> np.ndarray:
-        out = numpy_fn(x, axis=tuple(axis), keepdims=keepdims)
-        # NumPy sums small ints into int64 and bools into ints; TF keeps the dtype.
-        if out_dtype is None and out.dtype != x.dtype:
+        out = numpy_fn(x, axis=axis if type(axis) is tuple else tuple(axis),
+                       keepdims=keepdims)
+        # NumPy sums small ints into int64 and bools into ints; TF keeps the dtype. (The
+        # `is` test first: comparing two NumPy dtypes with != costs ~0.2 µs.)
+        if out_dtype is None and out.dtype is not x.dtype and out.dtype != x.dtype:
             out = out.astype(x.dtype)
         return out
 
