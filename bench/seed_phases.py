@@ -13,6 +13,9 @@ shuffled batches of 32, and for each batch a ``GradientTape``, ``tape.gradient``
 * ``trace``    — the first call of the traced model (tracing + compiling);
 * ``train``    — the 100 epochs (the number to compare with TensorFlow's ~5 s).
 
+``--walk`` also times minitf with compiled backward passes switched off (every tape
+walked in Python), to see what :mod:`minitf.compiled_backward` saves.
+
 Batches come from ``tf.data`` when it exists; ``--numpy-batches`` slices NumPy arrays
 instead (same shuffling per epoch, same batch sizes) to separate the pipeline's cost.
 Each phase reports the best of ``--repeat`` runs.
@@ -118,6 +121,8 @@ def main() -> None:
     parser.add_argument("--numpy-batches", action="store_true",
                         help="slice NumPy arrays instead of using tf.data")
     parser.add_argument("--repeat", type=int, default=3, help="runs per library (best kept)")
+    parser.add_argument("--walk", action="store_true",
+                        help="also time minitf with compiled backward passes off")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -126,6 +131,11 @@ def main() -> None:
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
     import minitf
     results = {"minitf": best_of(minitf, args.numpy_batches, args.repeat)}
+    if args.walk:
+        from minitf import compiled_backward
+        compiled_backward.enabled = False  # every tape walked in Python, as before
+        results["minitf-walk"] = best_of(minitf, args.numpy_batches, args.repeat)
+        compiled_backward.enabled = True
     if args.tf:
         if not os.path.exists(TF_PYTHON):
             print(f"(no TensorFlow at {TF_PYTHON}: skipping --tf)")

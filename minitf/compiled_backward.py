@@ -12,13 +12,13 @@ The result is the same: the graph holds exactly the ops the interpreted pass wou
 (every VJP rule is already traceable: that is how gradients of a ``tf.function`` are
 built), and NumPy computes them in the same order. Tests check it bit for bit.
 
-What is compared (the *structure key*, built in one walk over the tape):
-
-* per equation: the primitive, its inputs and outputs as numbered slots, its
-  parameters (tensor parameters, such as a traced call's residuals, become slots too);
-* per slot: shape, dtype, and whether it depends on a source (the VJP rules skip the
-  cotangents nobody needs);
-* the targets' slots and the shape of their output gradients; each source's slots.
+What must repeat is the tape's *structure* (:mod:`minitf.tape_structure`): per
+equation the primitive, its plain parameters and its wiring (tensors are numbered
+slots, a traced call's residuals included); per slot its shape, dtype and whether it
+depends on a source; the targets, their output gradients, the sources. A new tape is
+first *matched* against the templates of the plans compiled for its signature (number
+of equations, last primitive, number of targets and sources); only when none fits is
+the full hashable key built, to count sightings and compile on the second one.
 
 When it does not apply, the tape is walked as before: while a tape records the
 backward pass itself (higher derivatives), while tracing, with tensors on a GPU, with
