@@ -251,7 +251,7 @@ def pullback(tape: Any, targets: list, output_gradients: list, sources: list, ke
     ctx = _context.get()
     if not ctx.tapes and ctx.builder is None:
         # Nothing records this backward pass: a tape seen before runs compiled code.
-        grads = compiled_pullback(tape, tape._eqns, targets, output_gradients, sources, keys,
+        grads = compiled_pullback(tape._eqns, targets, output_gradients, sources, keys,
                                   relevant, zeros_if_unconnected, ctx)
         if grads is not None:
             return grads

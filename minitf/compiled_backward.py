@@ -128,14 +128,13 @@ def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, k
     return _Plan(simplify(graph), tuple(placement), len(sources))
 
 
-def compiled_pullback(tape: Any, eqns: list, targets: list, ogs: list, sources: list,
-                      keys: list, relevant: Any, zeros_if_unconnected: bool,
-                      ctx: Any) -> Optional[list]:
+def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys: list,
+                      relevant: Any, zeros_if_unconnected: bool, ctx: Any) -> Optional[list]:
     """The gradients of ``pullback`` from a compiled plan, or None to walk the tape.
 
     Args:
-        tape: the GradientTape (unused but for the docs' sake: its equations are ``eqns``).
-        eqns, targets, ogs, sources, keys, relevant, zeros_if_unconnected: as
+        eqns: the tape's equations.
+        targets, ogs, sources, keys, relevant, zeros_if_unconnected: as
             :func:`minitf.backward.pullback` takes them.
         ctx: the current interpreter context.
 
