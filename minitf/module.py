@@ -197,18 +197,15 @@ class Module:
 # attributes are all variables, tensors or plain values: a list can change in place
 # (append) with no attribute changing, a submodule can change by itself, and any other
 # object might refer back to the module (the cache must not keep it alive).
-_VARIABLES_SEEN: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_VARIABLES_SEEN: dict = {}  # id(module) -> (weakref to it, its variables, values)
 _LEAF_TYPES = (Variable, Tensor, int, float, str, bool, type(None))
 
 
 def _cached_variables(module: Module) -> Optional[tuple]:
-    try:
-        entry = _VARIABLES_SEEN.get(module)
-    except TypeError:  # a subclass that is not hashable
+    entry = _VARIABLES_SEEN.get(id(module))
+    if entry is None or entry[0]() is not module:
         return None
-    if entry is None:
-        return None
-    found, values = entry
+    _, found, values = entry
     i, n = 0, len(values)
     for name, value in vars(module).items():
         if name in _IGNORED:
@@ -221,11 +218,15 @@ def _cached_variables(module: Module) -> Optional[tuple]:
 
 def _remember_variables(module: Module, found: tuple) -> None:
     values = tuple(value for name, value in vars(module).items() if name not in _IGNORED)
-    if all(isinstance(v, _LEAF_TYPES) for v in values):
-        try:
-            _VARIABLES_SEEN[module] = (found, values)
-        except TypeError:
-            pass
+    if not all(isinstance(v, _LEAF_TYPES) for v in values):
+        return
+    key = id(module)
+    try:
+        # The entry goes when the module does (ids are reused after that).
+        ref = weakref.ref(module, lambda _, key=key: _VARIABLES_SEEN.pop(key, None))
+    except TypeError:  # a class with __slots__ and no __weakref__
+        return
+    _VARIABLES_SEEN[key] = (ref, found, values)
 
 
 def _variables(module: Module) -> list:

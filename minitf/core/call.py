@@ -87,6 +87,9 @@ def _watched_inputs(graph: Graph, args: Sequence[Any], tapes: tuple) -> tuple:
     (TF's rule: watch before use), so the backward pass can skip the others — the
     seed's training loop then never computes the gradient of its data batch.
     """
+    if len(tapes) == 1 and hasattr(tapes[0], "_watched"):  # one GradientTape: the usual
+        ids = tapes[0]._watched
+        return tuple([i for i in _float_inputs(graph) if id(args[i]) in ids])
     watched = []
     for i in _float_inputs(graph):
         key = id(args[i])

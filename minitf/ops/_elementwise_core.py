@@ -109,10 +109,16 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
     tx, ty = type(x), type(y)
     if (ty is float or ty is int) and tx is Tensor and x._dtype._kind == "f" \
             and not _state["multi_backend"]:
-        y = _number(y, x._dtype)
+        number = y
+        y = _new(Tensor)
+        y._value = x._dtype._np.type(number)
+        y._dtype = x._dtype
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._kind == "f" \
             and not _state["multi_backend"]:
-        x = _number(x, y._dtype)
+        number = x
+        x = _new(Tensor)
+        x._value = y._dtype._np.type(number)
+        x._dtype = y._dtype
     if type(x) is Tensor and type(y) is Tensor:
         xv = x._value
         yv = y._value
@@ -133,13 +139,6 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
             out._dtype = _DTYPE_OF[value.dtype]
             return out
     return _apply_binary_checked(prim, x, y, op)
-
-
-def _number(value: Any, dtype: Any) -> Tensor:
-    out = _new(Tensor)
-    out._value = dtype._np.type(value)
-    out._dtype = dtype
-    return out
 
 
 def _apply_binary_checked(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
