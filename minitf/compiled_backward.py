@@ -92,7 +92,7 @@ def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, k
     """Runs the interpreted backward pass once on symbolic tensors: the plan's graph."""
     from minitf.backward import pullback_eqns
     from minitf.core.graph import Eqn
-    from minitf.core.passes import simplify
+    from minitf.core.passes import inline_calls, simplify
     from minitf.core.spec import TensorSpec
     from minitf.core.tracing import trace
 
@@ -125,7 +125,7 @@ def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, k
 
     hints = [f"s{i}" for i in range(len(tensors))]
     graph, _ = trace(backward, specs, name="tape_backward", hints=hints, parent=None)
-    return _Plan(simplify(graph), tuple(placement), len(sources))
+    return _Plan(simplify(inline_calls(graph)), tuple(placement), len(sources))
 
 
 def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys: list,

@@ -107,7 +107,8 @@ def test_the_seed_training_step_runs_a_plan_and_matches_the_walk():
     assert _hits() - before == 18  # step 1 walks, step 2 traces, 3..20 reuse
     np.testing.assert_array_equal(compiled, walked)
     listing = str(compiled_backward.last_graph())
-    assert "call[" in listing and "reduce_sum" in listing  # the traced call's VJP graph
+    # The traced call's backward graph is inlined: one flat program, its sums included.
+    assert "call[" not in listing and listing.count("reduce_sum") == 3
 
 
 def test_a_new_shape_or_a_new_wiring_gets_its_own_plan():
@@ -257,3 +258,28 @@ def test_matching_a_template_agrees_with_comparing_keys(first, second, repeat):
     assert (matched is not None) == (found1[0] == found2[0])
     if matched is not None:
         assert [id(t) for t in matched] == [id(t) for t in found2[1]]
+
+
+def test_nested_traced_calls_inline_into_one_flat_plan_with_the_same_gradients():
+    @tf.function
+    def inner(x):
+        return tf.sin(x) * x
+
+    @tf.function
+    def outer(x, w):
+        return inner(x * w) + w
+
+    w = tf.Variable([0.5, -1.0, 2.0], dtype=tf.float64)
+    rng = np.random.default_rng(1)
+    xs = [tf.constant(rng.uniform(-2, 2, 3)) for _ in range(4)]
+
+    def grads(x):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(outer(x, w) ** 2)
+        return tape.gradient(y, w).numpy()
+
+    walked = [_walked(lambda: grads(x)) for x in xs]
+    compiled = [grads(x) for x in xs]
+    np.testing.assert_array_equal(compiled, walked)
+    assert _hits() == 2
+    assert "call" not in [e.prim.name for e in compiled_backward.last_graph().eqns]

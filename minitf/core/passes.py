@@ -36,7 +36,7 @@ from minitf.core.graph import Eqn, Graph, Lit, Var, is_effectful
 from minitf.core.interpreters import host_value
 
 __all__ = ["eliminate_dead_code", "eliminate_common_subexpressions", "fold_constants",
-           "simplify"]
+           "inline_calls", "simplify"]
 
 # Folding never creates a constant larger than this (it would bloat the graph).
 _MAX_FOLDED_ELEMENTS = 1 << 16
@@ -181,6 +181,47 @@ def fold_constants(graph: Graph) -> Graph:
                     f"{lit!r}, but its abstract evaluation promised {v!r}.")
             subst[id(v)] = lit
     return graph.with_eqns(keep, _outputs(graph, subst))
+
+
+def inline_calls(graph: Graph) -> Graph:
+    """Replaces each plain ``call[graph=g]`` equation by g's own equations.
+
+    The compiled backward pass of a tape holding a traced call then runs as one flat
+    program (and prints as one listing). Calls that carry anything besides ``graph``
+    (a custom gradient's ``vjp=``, the residuals of a taped call) and graphs with
+    captures or variable assignments are kept as they are.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.core.tracing import trace
+        >>> inner, _ = trace(lambda x: x * x, [tf.TensorSpec([], tf.float32)])
+        >>> from minitf.core.call import call_graph
+        >>> outer, _ = trace(lambda x: call_graph(inner, [x])[0] + 1.0,
+        ...                  [tf.TensorSpec([], tf.float32)])
+        >>> [e.prim.name for e in outer.eqns], [e.prim.name for e in inline_calls(outer).eqns]
+        (['call', 'add'], ['mul', 'add'])
+    """
+    subst: dict = {}
+    eqns: list = []
+    changed = False
+    for eqn in graph.eqns:
+        eqn = _rewrite(eqn, subst)
+        callee = eqn.params.get("graph") if eqn.prim.name == "call" else None
+        if callee is None or len(eqn.params) != 1 or callee.captures or callee.assigned:
+            eqns.append(eqn)
+            continue
+        changed = True
+        inner = dict(zip((id(v) for v in callee.inputs), eqn.inputs))
+        for e in inline_calls(callee).eqns:
+            fresh = tuple(Var(o.spec, o.hint) for o in e.outputs)
+            inner.update(zip((id(o) for o in e.outputs), fresh))
+            eqns.append(Eqn(e.prim, tuple(inner.get(id(a), a) for a in e.inputs), e.params,
+                            fresh))
+        for out, result in zip(eqn.outputs, callee.outputs):
+            subst[id(out)] = inner.get(id(result), result)
+    if not changed:
+        return graph
+    return graph.with_eqns(eqns, _outputs(graph, subst))
 
 
 def simplify(graph: Graph) -> Graph:
