@@ -324,8 +324,12 @@ class GradientTape:
         single_source = not isinstance(sources, _NESTED)
         # A flat list or tuple of sources (`tape.gradient(loss, model.variables)`, every
         # training step) needs no nest walk either way.
-        flat_list = not single_source and type(sources) in (list, tuple) and not any(
-            isinstance(s, _NESTED) for s in sources)
+        flat_list = not single_source and type(sources) in (list, tuple)
+        if flat_list:
+            for s in sources:
+                if isinstance(s, _NESTED):
+                    flat_list = False
+                    break
         flat_sources = [sources] if single_source else (
             list(sources) if flat_list else nest.flatten(sources))
         if output_gradients is None:

@@ -77,11 +77,16 @@ _stats = {"hits": 0, "compiled": 0, "last": None}
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "placement", "n_sources", "template")
+    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
         self.graph = graph
-        self.fn = graph.compiled()
+        # Most slots (outputs the VJPs never read, the variables of a linear model) are
+        # not inputs of any equation: the compiled function takes only those that are.
+        read = {id(a) for e in graph.eqns for a in e.inputs} | {id(a) for a in graph.outputs}
+        self.used = tuple(i for i, v in enumerate(graph.inputs) if id(v) in read)
+        self.fn = Graph([graph.inputs[i] for i in self.used], graph.eqns, graph.outputs,
+                        name=graph.name).compiled()
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
@@ -179,7 +184,7 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
         tensors = plan[1]
         plan = plan[0]
     _stats["last"] = plan
-    values = plan.fn(*[t._value for t in tensors])
+    values = plan.fn(*[tensors[i]._value for i in plan.used])
     grads: list = [None] * plan.n_sources
     for i, v in zip(plan.placement, values):
         grads[i] = _wrap(v)
