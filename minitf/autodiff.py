@@ -33,7 +33,8 @@ import logging
 from typing import Any, Iterator
 
 from minitf import nest
-from minitf.backward import _base_variable, backward_pass, pullback, relevant_ids, source_keys
+from minitf.backward import (_base_variable, all_source_keys, backward_pass, pullback,
+                             relevant_ids)
 from minitf.core.graph import Eqn
 from minitf.core.interpreters import Context, _context
 from minitf.core.primitive import NOT_DIFFERENTIABLE
@@ -341,20 +342,7 @@ class GradientTape:
                 raise ValueError(f"GradientTape.gradient: output_gradients has {len(flat_og)} "
                                  f"entries for {len(flat_targets)} targets; pass one cotangent "
                                  f"per target (or None).")
-        if single_source:
-            keys = [source_keys(self, sources)]
-        else:
-            keys = []
-            reads = self._reads
-            for s in flat_sources:
-                if type(s) is Variable:  # model.variables: the common case, inline
-                    ks = [id(s)]
-                    read = reads.get(ks[0])
-                    if read:
-                        ks.extend([id(t) for t in read])
-                    keys.append(ks)
-                else:
-                    keys.append(source_keys(self, s))
+        keys = all_source_keys(self, flat_sources)
         grads = pullback(self, flat_targets, flat_og, flat_sources, keys,
                          relevant_ids(self, keys), unconnected_gradients is _ZERO)
         if not self._persistent:

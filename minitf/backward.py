@@ -32,7 +32,8 @@ from minitf.ops.elementwise import add_p
 from minitf.tensor import Tensor, convert_to_tensor
 from minitf.variables import Variable
 
-__all__ = ["backward_pass", "pullback", "pullback_eqns", "relevant_ids", "source_keys"]
+__all__ = ["all_source_keys", "backward_pass", "pullback", "pullback_eqns", "relevant_ids",
+           "source_keys"]
 
 logger = logging.getLogger("minitf")
 _new = object.__new__
@@ -185,6 +186,31 @@ def source_keys(tape: Any, source: Any) -> list:
         return keys
     raise ValueError(f"GradientTape.gradient: sources must be tensors or variables, got "
                      f"{source!r} of type {type(source).__name__}.")
+
+
+def all_source_keys(tape: Any, sources: list) -> list:
+    """:func:`source_keys` of each source; variables (`model.variables`) inline.
+
+    Example:
+        >>> import minitf as tf
+        >>> v = tf.Variable(1.0)
+        >>> with tf.GradientTape() as t:
+        ...     y = v * 2.0
+        >>> [len(ks) for ks in all_source_keys(t, [v, y])]
+        [2, 1]
+    """
+    keys = []
+    reads = tape._reads
+    for s in sources:
+        if type(s) is Variable:  # the common case of every training step: no calls
+            ks = [id(s)]
+            read = reads.get(ks[0])
+            if read:
+                ks.extend([id(t) for t in read])
+            keys.append(ks)
+        else:
+            keys.append(source_keys(tape, s))
+    return keys
 
 
 def relevant_ids(tape: Any, keys: list) -> Container:

@@ -107,18 +107,17 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
     # A Python number with a float tensor (`learning_rate * g`) becomes a NumPy scalar of
     # the tensor's dtype first, exactly as binary_operands would convert it.
     tx, ty = type(x), type(y)
-    if (ty is float or ty is int) and tx is Tensor and x._dtype._kind == "f" \
-            and not _state["multi_backend"]:
-        number = y
-        y = _new(Tensor)
-        y._value = x._dtype._np.type(number)
-        y._dtype = x._dtype
-    elif (tx is float or tx is int) and ty is Tensor and y._dtype._kind == "f" \
-            and not _state["multi_backend"]:
-        number = x
-        x = _new(Tensor)
-        x._value = y._dtype._np.type(number)
-        x._dtype = y._dtype
+    if (tx is Tensor and (ty is float or ty is int)
+            or ty is Tensor and (tx is float or tx is int)):
+        tensor, number = (x, y) if tx is Tensor else (y, x)
+        if tensor._dtype._kind == "f" and not _state["multi_backend"]:
+            converted = _new(Tensor)
+            converted._value = tensor._dtype._np.type(number)
+            converted._dtype = tensor._dtype
+            if tensor is x:
+                y = converted
+            else:
+                x = converted
     if type(x) is Tensor and type(y) is Tensor:
         xv = x._value
         yv = y._value
