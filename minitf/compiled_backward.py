@@ -55,7 +55,8 @@ from typing import Any, Optional
 from minitf.config import _settings
 from minitf.core.graph import Graph
 from minitf.core.interpreters import _state, _wrap
-from minitf.tape_structure import Template, match, structure
+from minitf.tape_matcher import compile_match
+from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
 
 __all__ = ["backward_graph", "compiled_pullback", "last_graph", "cache_info", "clear_cache"]
@@ -77,7 +78,7 @@ _stats = {"hits": 0, "compiled": 0, "last": None}
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template")
+    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "match")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
         self.graph = graph
@@ -90,6 +91,8 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
+        # tape_structure.match specialised to the template (tape_matcher.compile_match).
+        self.match: Any = None
 
 
 def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, keys: list,
@@ -171,7 +174,7 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     tensors = None
     for plan in _BY_SIGNATURE.get(signature, ()):
         try:
-            tensors = match(plan.template, eqns, targets, ogs, keys, relevant)
+            tensors = plan.match(eqns, targets, ogs, keys, relevant)
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if tensors is not None:
@@ -217,6 +220,7 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
             _CACHE[key] = _FAILED
             return None
         plan.template = template
+        plan.match = compile_match(template)
         _CACHE[key] = plan
         _stats["compiled"] += 1
         if len(_BY_SIGNATURE) > _CACHE_SIZE:

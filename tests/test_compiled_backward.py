@@ -238,6 +238,7 @@ _tape_variants = st.tuples(programs(max_len=4), st.sampled_from([(2,), (3,), (2,
 @settings(max_examples=60, deadline=None)
 @given(_tape_variants, _tape_variants, st.booleans())
 def test_matching_a_template_agrees_with_comparing_keys(first, second, repeat):
+    from minitf.tape_matcher import compile_match
     from minitf.tape_structure import match, structure
     if repeat:  # half the time: the same structure again, on new tensors
         second = first
@@ -258,6 +259,11 @@ def test_matching_a_template_agrees_with_comparing_keys(first, second, repeat):
     assert (matched is not None) == (found1[0] == found2[0])
     if matched is not None:
         assert [id(t) for t in matched] == [id(t) for t in found2[1]]
+    # The matcher written for the template decides the same, and finds the same slots.
+    written = compile_match(found1[2])(tape2._eqns, [y2], [None], keys2, rel2)
+    assert (written is None) == (matched is None)
+    if written is not None:
+        assert [id(t) for t in written] == [id(t) for t in matched]
 
 
 def test_nested_traced_calls_inline_into_one_flat_plan_with_the_same_gradients():

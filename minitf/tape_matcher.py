@@ -1,0 +1,229 @@
+"""Straight-line matchers: one tape structure, checked by code written for it.
+
+:func:`minitf.tape_structure.match` checks a tape against any template: it loops over
+the template's equations, unpacks its tuples and branches on what each slot is. A
+training loop matches the *same* template at every step, so all of that branching is
+decided in advance. :func:`compile_match` decides it once and writes the checks that
+remain as one Python function, the way :mod:`minitf.core.compile` writes a graph:
+
+* a slot first seen as an input gets a name (``s0``, ``s1``, ...) and one line checking
+  its shape, dtype and whether it depends on a source (its type is the template's);
+* a slot seen before is compared by identity (the wiring);
+* parameters are compared with the template's values, tensors in them as slots;
+* the function returns the slot tensors, or None at the first difference.
+
+It accepts exactly the tapes :func:`~minitf.tape_structure.match` accepts, which the
+tests check on generated programs (and, being stricter about outputs that alias an
+earlier tensor, one kind of tape ``match`` would let through and ``structure`` would
+refuse). About three times faster: for the seed's training step ~6 µs instead of ~20.
+
+Example:
+    >>> import minitf as tf
+    >>> from minitf.tape_structure import structure
+    >>> x = tf.constant([1.0, 2.0])
+    >>> with tf.GradientTape() as t:
+    ...     t.watch(x)
+    ...     y = x * x
+    >>> _, _, template = structure(t._eqns, [y], [None], [[id(x)]], t._watched)
+    >>> matcher = compile_match(template)
+    >>> print(matcher.__minitf_source__)
+    def match_tape(eqns, targets, ogs, keys, relevant):
+        try:
+            e0, = eqns
+            t0, = targets
+            og0, = ogs
+            if e0.prim is not prim0: return None
+            s0, x1 = e0.inputs
+            if s0._value.shape != (2,) or s0._dtype._name != 'float32' or id(s0) not in relevant: return None
+            if x1 is not s0: return None
+            if e0.params: return None
+            s1, = e0.outputs
+            if t0 is not s1: return None
+            if og0 is not None: return None
+            if len(keys) != 1: return None
+            seen = {id(s0): 0, id(s1): 1}
+            if len(seen) != 2: return None
+            if tuple([seen[k] for k in keys[0] if k in seen]) != (0,): return None
+            return [s0, s1]
+        except ValueError:  # a list or tuple of another length: another structure
+            return None
+    <BLANKLINE>
+    >>> len(matcher(t._eqns, [y], [None], [[id(x)]], t._watched))
+    2
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from minitf.core.compile import exec_source
+from minitf.core.graph import Graph
+from minitf.tape_structure import _SLOT, _SLOTS, Template
+from minitf.tensor import Tensor
+
+__all__ = ["compile_match"]
+
+# Parameter values that equal the template's only when they are the same object.
+_BY_IDENTITY = (bool, type(None), Graph)
+
+
+class _Writer:
+    """Accumulates the matcher's lines and the constants they refer to."""
+
+    def __init__(self, template: Template) -> None:
+        self.specs = template.specs
+        self.lines: list = []
+        self.namespace: dict = {"Tensor": Tensor}
+        self.n = 0  # slots named so far: s0 .. s{n-1}
+
+    def line(self, text: str) -> None:
+        self.lines.append("        " + text)
+
+    def refuse_unless(self, conditions: list) -> None:
+        if conditions:
+            self.line(f"if {' or '.join(conditions)}: return None")
+
+    def constant(self, name: str, value: Any) -> str:
+        self.namespace[name] = value
+        return name
+
+    def unpack(self, source: str, slots: tuple, temp: str, tensors_known: bool) -> None:
+        """Unpacks ``source`` into one name per slot, then checks each.
+
+        A slot met for the first time is bound to its own name ``s<slot>`` and checked
+        against its spec; a slot met before is bound to a temporary and must be the
+        same object (the wiring). ``tensors_known``: the values are Tensors by
+        construction (an equation's inputs), so ``isinstance`` is not checked.
+        """
+        if not slots:
+            self.refuse_unless([f"len({source}) != 0"])
+            return
+        names, new, wiring = [], [], []
+        for k, slot in enumerate(slots):
+            if slot == self.n and self.specs[slot] is not None:
+                names.append(f"s{slot}")
+                new.append(slot)
+                self.n += 1
+            else:
+                names.append(f"{temp}{k}")
+                # Never later than the next slot, nor a first sighting without a spec,
+                # in a template made by structure(); refuse rather than guess.
+                wiring.append(f"{temp}{k} is not s{slot}" if slot < self.n else "True")
+        self.line(f"{_targets(names)} = {source}")
+        for slot in new:
+            self.refuse_unless(self.type_checks(f"s{slot}", slot, tensors_known))
+        self.refuse_unless(wiring)
+
+    def type_checks(self, name: str, slot: int, tensors_known: bool) -> list:
+        shape, dtype_name, depends = self.specs[slot]
+        checks = [] if tensors_known else [f"not isinstance({name}, Tensor)"]
+        return checks + [f"{name}._value.shape != {shape!r}",
+                         f"{name}._dtype._name != {dtype_name!r}",
+                         f"id({name}) not in relevant" if depends else f"id({name}) in relevant"]
+
+
+def compile_match(template: Template) -> Callable[..., Any]:
+    """A function checking a tape against ``template``; see the module docstring.
+
+    The function takes ``(eqns, targets, ogs, keys, relevant)`` as
+    :func:`minitf.tape_structure.match` does and returns what it returns: the slot
+    tensors, or None. Its source is ``fn.__minitf_source__``.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.tape_structure import structure
+        >>> v = tf.Variable(2.0)
+        >>> with tf.GradientTape() as t:
+        ...     y = v * 3.0
+        >>> keys = [[id(r) for r in t._reads[id(v)]]]
+        >>> _, _, template = structure(t._eqns, [y], [None], keys, t._watched)
+        >>> "prim0" in compile_match(template).__minitf_source__
+        True
+    """
+    w = _Writer(template)
+    n_eqns, n_targets = len(template.eqns), len(template.targets)
+    _unpack_names(w, "eqns", [f"e{i}" for i in range(n_eqns)])
+    _unpack_names(w, "targets", [f"t{j}" for j in range(n_targets)])
+    _unpack_names(w, "ogs", [f"og{j}" for j in range(n_targets)])
+    for i, (prim, ins, params, n_out) in enumerate(template.eqns):
+        w.refuse_unless([f"e{i}.prim is not {w.constant(f'prim{i}', prim)}"])
+        # Inputs are Tensors by construction: bind() recorded them.
+        w.unpack(f"e{i}.inputs", ins, "x", tensors_known=True)
+        _write_params(w, i, params)
+        # Outputs are new slots whose types follow from the inputs: only counted.
+        _unpack_names(w, f"e{i}.outputs", [f"s{s}" for s in range(w.n, w.n + n_out)])
+        w.n += n_out
+    for j, (slot, og_slot) in enumerate(template.targets):
+        _bind_one(w, f"t{j}", slot)
+        if og_slot is None:
+            w.refuse_unless([f"og{j} is not None"])
+        else:
+            w.refuse_unless([f"og{j} is None"])
+            _bind_one(w, f"og{j}", og_slot)
+    n = w.n
+    w.refuse_unless([f"len(keys) != {len(template.sources)}"])
+    w.line("seen = {" + ", ".join(f"id(s{s}): {s}" for s in range(n)) + "}")
+    w.refuse_unless([f"len(seen) != {n}"])  # one tensor in two slots: another wiring
+    for i, expected in enumerate(template.sources):
+        w.refuse_unless([f"tuple([seen[k] for k in keys[{i}] if k in seen]) != {expected!r}"])
+    w.line("return [" + ", ".join(f"s{s}" for s in range(n)) + "]")
+    source = "\n".join([
+        "def match_tape(eqns, targets, ogs, keys, relevant):",
+        "    try:",
+        *w.lines,
+        "    except ValueError:  # a list or tuple of another length: another structure",
+        "        return None",
+        ""])
+    return exec_source(source, w.namespace, "match_tape", "match_tape")
+
+
+def _targets(names: list) -> str:
+    # The left side of an unpacking: `a, = x` for one name (its length is checked too).
+    return names[0] + "," if len(names) == 1 else ", ".join(names)
+
+
+def _unpack_names(w: _Writer, source: str, names: list) -> None:
+    if names:
+        w.line(f"{_targets(names)} = {source}")
+    else:
+        w.refuse_unless([f"len({source}) != 0"])
+
+
+def _bind_one(w: _Writer, value: str, slot: int) -> None:
+    # A target, an output gradient, a tensor parameter: a slot met before (the same
+    # object), or the next slot (a Tensor of the recorded type).
+    if slot < w.n:
+        w.refuse_unless([f"{value} is not s{slot}"])
+    elif slot == w.n and w.specs[slot] is not None:
+        w.line(f"s{slot} = {value}")
+        w.refuse_unless(w.type_checks(f"s{slot}", slot, tensors_known=False))
+        w.n += 1
+    else:
+        w.line("return None")  # not a template structure() makes
+
+
+def _write_params(w: _Writer, i: int, params: Any) -> None:
+    if params is None:
+        w.refuse_unless([f"e{i}.params"])
+        return
+    if not params:
+        w.refuse_unless([f"len(e{i}.params) != 0"])
+        return
+    w.line(f"{_targets([f'(k{i}_{j}, v{i}_{j})' for j in range(len(params))])} = "
+           f"e{i}.params.items()")
+    w.refuse_unless([f"k{i}_{j} != {name!r}" for j, (name, _) in enumerate(params)])
+    for j, (name, want) in enumerate(params):
+        v = f"v{i}_{j}"
+        if type(want) is tuple and want and (want[0] is _SLOT or want[0] is _SLOTS):
+            if want[0] is _SLOT:
+                _bind_one(w, v, want[1])
+            else:
+                w.refuse_unless([f"type({v}) is not tuple"])
+                w.unpack(v, want[1:], f"r{i}_", tensors_known=False)
+            continue
+        const = w.constant(f"p{i}_{name}", want)
+        if isinstance(want, _BY_IDENTITY):
+            w.refuse_unless([f"{v} is not {const}"])
+        else:  # int, float, str, tuple: the same type and an equal value
+            w.refuse_unless([f"{v} is not {const} and (type({v}) is not "
+                             f"{type(want).__name__} or {v} != {const})"])
