@@ -93,6 +93,14 @@ def test_row_plan_and_element_paths_shuffle_identically():
     fast = order(D.from_tensor_slices(x).shuffle(8, seed=2))
     slow = order(D.from_tensor_slices(x).map(lambda v: v).shuffle(8, seed=2))
     assert fast == slow
+    # A buffer holding everything: the row plan permutes with a generator the dataset
+    # re-keys per pass, the element path makes a new one per pass; same orders, pass
+    # after pass.
+    fast_ds = D.from_tensor_slices(x).shuffle(40, seed=3)
+    slow_ds = D.from_tensor_slices(x).map(lambda v: v).shuffle(40, seed=3)
+    passes = [(order(fast_ds), order(slow_ds)) for _ in range(3)]
+    assert all(f == s for f, s in passes)
+    assert passes[0][0] != passes[1][0] != passes[2][0]
 
 
 def test_shuffle_then_batch_uses_whole_rows():

@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterator, Optional
 import numpy as np
 
 from minitf import errors
+from minitf.core import interpreters
 from minitf.data import structure
 from minitf.data.methods import TransformationMethods
 from minitf.data.options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Options
@@ -160,6 +161,19 @@ class Dataset(TransformationMethods):
     def _elements(self) -> Iterator[list]:
         # What a consumer (a transformation or the iterator) reads: one fresh pass.
         return self._generate()
+
+    def _packer(self) -> Callable[[list], Any]:
+        """``structure.make_packer`` of the element spec, made once per dataset.
+
+        A training loop starts a pass every epoch; building the packer walks the spec
+        (~20 µs). It depends only on the spec and on whether a GPU backend is active.
+        """
+        cached = self.__dict__.get("_packer_cache")
+        if cached is not None and cached[0] == interpreters._state["multi_backend"]:
+            return cached[1]
+        packer = structure.make_packer(self.element_spec)  # may resolve the device first
+        self._packer_cache = (interpreters._state["multi_backend"], packer)
+        return packer
 
     def as_numpy_iterator(self) -> "NumpyIterator":
         """Iterates the elements as NumPy values (copies: safe to modify).
@@ -343,7 +357,7 @@ class OwnedIterator(map):
         spec = dataset.element_spec
         fused = dataset._tensor_elements()
         if fused is None:
-            self = super().__new__(cls, structure.make_packer(spec), dataset._elements())
+            self = super().__new__(cls, dataset._packer(), dataset._elements())
         else:
             # Already Tensors: only the structure remains, by C-level functions (tuple()
             # of a tuple is the tuple itself; itemgetter(0) unwraps a single tensor).

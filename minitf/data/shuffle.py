@@ -106,23 +106,53 @@ class ShuffleDataset(Dataset):
             else bool(reshuffle_each_iteration)
         self._epoch = 0
         self._lock = threading.Lock()  # passes may start in prefetch threads
+        self._generator: Optional[np.random.Generator] = None  # see _shuffled
         super().__init__((input_dataset,), None)
 
+    def _take_epoch(self) -> int:
+        # The caller holds self._lock.
+        epoch = self._epoch
+        if self._reshuffle:
+            self._epoch += 1
+        return epoch
+
+    def _philox_state(self, epoch: int) -> dict:
+        # Pass k draws from Philox keyed by the seed pair, from counter (0, 0, 0, k):
+        # streams 2**192 draws apart, so no two passes overlap (TF's stateless RNG is
+        # Philox keyed by the seed, too).
+        return {"bit_generator": "Philox",
+                "state": {"counter": np.array([0, 0, 0, epoch & _MASK64], np.uint64),
+                          "key": np.array([w & _MASK64 for w in self._seed], np.uint64)},
+                "buffer": np.zeros(4, np.uint64), "buffer_pos": 4, "has_uint32": 0,
+                "uinteger": 0}
+
     def _next_rng(self) -> np.random.Generator:
+        """A new generator for the next pass (the buffered path draws all pass long)."""
         with self._lock:
-            epoch = self._epoch
-            if self._reshuffle:
-                self._epoch += 1
-        words = [w & _MASK64 for w in (*self._seed, epoch)]
-        return np.random.Generator(np.random.Philox(np.random.SeedSequence(words)))
+            epoch = self._take_epoch()
+        bits = np.random.Philox()
+        bits.state = self._philox_state(epoch)
+        return np.random.Generator(bits)
+
+    def _shuffled(self, order: np.ndarray) -> np.ndarray:
+        """One pass's row order: ``shuffle_indices`` with this pass's generator."""
+        if len(order) > self._buffer_size:
+            return shuffle_indices(order, self._buffer_size, self._next_rng())
+        # The buffer holds it all: one permutation, drawn from a generator this dataset
+        # keeps and re-keys per pass (setting its state costs a quarter of making one).
+        with self._lock:
+            if self._generator is None:
+                self._generator = np.random.Generator(np.random.Philox())
+            self._generator.bit_generator.state = self._philox_state(self._take_epoch())
+            return shuffle_indices(order, self._buffer_size, self._generator)
 
     def _plan(self) -> Optional[RowPlan]:
         plan = self._inputs[0]._plan()
         if plan is None or plan.rows_per_pass < 0:
             return None
-        inner, size = plan.orders, self._buffer_size
+        inner = plan.orders
         return plan.with_orders(
-            lambda: iter((shuffle_indices(one_order(inner()), size, self._next_rng()),)),
+            lambda: iter((self._shuffled(one_order(inner())),)),
             plan.rows_per_pass)
 
     def _generate(self) -> Iterator[list]:
