@@ -267,9 +267,19 @@ class ConcreteFunction:
             outs = self._run_eager(targets)
         else:
             values = [a._read() if isinstance(a, Variable) else a for a in flat_args]
+            tapes = ctx.tapes
             for c, is_variable in zip(graph.captures, self._captured_variables):
-                values.append(c._read() if is_variable else c)  # read: tapes watch it
-            outs = call_graph(graph, values)
+                if not is_variable:
+                    values.append(c)
+                elif type(c) is Variable and ctx.builder is None:
+                    # Variable._read written out (eager, recording): the tapes watch it.
+                    t = c._tensor
+                    for tape in tapes:
+                        tape._on_variable_read(c, t)
+                    values.append(t)
+                else:
+                    values.append(c._read())  # staged, or a variable with its own reads
+            outs = call_graph(graph, values, ctx)
             if graph.assigned:
                 targets = list(flat_args) + graph.captures
         if graph.assigned:

@@ -35,7 +35,7 @@ from typing import Any, Optional, Sequence
 from minitf import errors
 from minitf.core import interpreters
 from minitf.core.graph import Graph, Var, eval_graph, type_str
-from minitf.core.interpreters import bind
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, bind
 from minitf.core.primitive import Primitive
 from minitf.core.spec import TensorSpec
 
@@ -101,13 +101,18 @@ def _watched_inputs(graph: Graph, args: Sequence[Any], tapes: tuple) -> tuple:
     return tuple(watched)
 
 
-def call_graph(graph: Graph, args: Sequence[Any]) -> list:
+def call_graph(graph: Graph, args: Sequence[Any], ctx: Any = None) -> list:
     """Applies ``graph`` to tensors as one ``call`` equation; returns its outputs.
 
     While tapes record, the forward pass runs in its split form (it also returns the
     residuals), and the tapes record one equation whose outputs are the graph's own
     outputs; the residuals ride along in the equation's params, so a first-order gradient
     does not recompute the forward pass.
+
+    Args:
+        graph: the graph to apply.
+        args: one tensor per graph input.
+        ctx: the current interpreter context, if the caller has it at hand.
 
     Example:
         >>> import minitf as tf
@@ -116,10 +121,16 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
         >>> call_graph(g, [tf.constant(3.0)])[0].numpy()
         np.float32(9.0)
     """
-    ctx = interpreters.current()
-    if not ctx.tapes:
+    if ctx is None:
+        ctx = interpreters.current()
+    tapes = ctx.tapes
+    if not tapes:
         return bind(call_p, *args, graph=graph)
-    wrt = _watched_inputs(graph, args, ctx.tapes)
+    if len(tapes) == 1 and hasattr(tapes[0], "_watched"):  # one GradientTape: the usual
+        watched = tapes[0]._watched
+        wrt = tuple([i for i in _float_inputs(graph) if id(args[i]) in watched])
+    else:
+        wrt = _watched_inputs(graph, args, tapes)
     if not wrt:
         return bind(call_p, *args, graph=graph)
     split = graph._derived.get(("split", wrt))  # every call after the first
@@ -141,18 +152,24 @@ def call_graph(graph: Graph, args: Sequence[Any]) -> list:
             outs = interpreters.eager_apply(call_p, args, {"graph": fwd})
         else:  # NumPy: run the compiled forward graph on the buffers directly
             try:
-                values = fwd.compiled()(*[a._value for a in args])
+                values = (fwd._compiled or fwd.compiled())(*[a._value for a in args])
             except (AttributeError, KeyError, TypeError, ValueError) as e:
                 raise interpreters._explain_failure(call_p, args, {"graph": fwd}, e) from e
-            wrap = interpreters._wrap
-            outs = [wrap(v) for v in values]
+            outs = []
+            new, cls, dtype_of = object.__new__, interpreters._Tensor, _DTYPE_OF_BUFFER_DTYPE
+            for v in values:  # interpreters._wrap, written out
+                t = new(cls)
+                t._value = v
+                t._dtype = dtype_of[v.dtype]
+                outs.append(t)
     else:
         outs = ctx.builder.stage(call_p, args, {"graph": fwd})
     n_out = len(outs) - n_res
     primary = list(outs[:n_out])
     params = {"graph": graph, "residuals": tuple(outs[n_out:]), "backward": bwd, "wrt": wrt}
-    for tape in ctx.tapes:
-        tape._record(call_p, tuple(args), params, tuple(primary))
+    args, results = tuple(args), tuple(primary)
+    for tape in tapes:
+        tape._record(call_p, args, params, results)
     return primary
 
 
