@@ -34,13 +34,18 @@ def _reflected(fn: Any) -> Any:
 
 def _arithmetic(prim: Any, op: str) -> tuple:
     # `a + b`, `0.01 * g`: the operators call the shared binary-op path directly (what
-    # tf.add / tf.multiply do), one Python call fewer on the hottest eager ops.
-    from minitf.ops._elementwise_core import _apply_binary
+    # tf.add / tf.multiply do), one Python call fewer on the hottest eager ops; a Python
+    # float with a float tensor (an optimizer step) goes straight to its conversion.
+    from minitf.ops._elementwise_core import _apply_binary, _tensor_and_number
 
     def operator(self: Tensor, other: Any) -> Tensor:
+        if type(other) is float and type(self) is Tensor and self._dtype._kind == "f":
+            return _tensor_and_number(prim, self, other, op, number_on_left=False)
         return _apply_binary(prim, self, other, op)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
+        if type(other) is float and type(self) is Tensor and self._dtype._kind == "f":
+            return _tensor_and_number(prim, self, other, op, number_on_left=True)
         return _apply_binary(prim, other, self, op)
     return operator, reflected
 

@@ -101,43 +101,72 @@ def _apply_unary(prim: Primitive, x: Any) -> Tensor:
 
 
 def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
-    # Fast path: two eager NumPy tensors of one dtype and one shape, no tape, no tracing.
-    # This is the `a + b` of every tutorial, so it avoids every call it can (~1 µs).
-    # Under a tape (no tracing) the operands need no more checks either: bind1 records.
-    # A Python number with a float tensor (`learning_rate * g`) becomes a NumPy scalar of
-    # the tensor's dtype first, exactly as binary_operands would convert it.
-    tx, ty = type(x), type(y)
-    if (tx is Tensor and (ty is float or ty is int)
-            or ty is Tensor and (tx is float or tx is int)):
-        tensor, number = (x, y) if tx is Tensor else (y, x)
-        if tensor._dtype._kind == "f" and not _state["multi_backend"]:
-            converted = _new(Tensor)
-            converted._value = tensor._dtype._np.type(number)
-            converted._dtype = tensor._dtype
-            if tensor is x:
-                y = converted
-            else:
-                x = converted
-    if type(x) is Tensor and type(y) is Tensor:
-        xv = x._value
-        yv = y._value
-        dtype = x._dtype
-        if (dtype is y._dtype and xv.shape == yv.shape and dtype._kind in prim.dtype_kinds
-                and not _state["multi_backend"]):
-            ctx = _context.get()
-            if ctx is not EAGER:
-                if ctx.builder is None:
-                    return bind1(prim, x, y)
-                return _apply_binary_checked(prim, x, y, op)
-            try:
-                value = prim.impls["numpy"](xv, yv)
-            except (AttributeError, KeyError, TypeError, ValueError) as e:
-                raise _explain_failure(prim, (x, y), {}, e) from e
-            out = _new(Tensor)
-            out._value = value
-            out._dtype = _DTYPE_OF[value.dtype]
-            return out
+    # Fast path: two eager NumPy tensors of one dtype and one shape, no tracing. This is
+    # the `a + b` of every tutorial, so it avoids every call it can (~1 µs). Under a tape
+    # (no tracing) the operands need no more checks either: bind1 records.
+    if type(x) is Tensor:
+        if type(y) is not Tensor:
+            ty = type(y)
+            if (ty is float or ty is int) and x._dtype._kind == "f":
+                return _tensor_and_number(prim, x, y, op, number_on_left=False)
+            return _apply_binary_checked(prim, x, y, op)
+    elif type(y) is Tensor and (type(x) is float or type(x) is int) \
+            and y._dtype._kind == "f":
+        return _tensor_and_number(prim, y, x, op, number_on_left=True)
+    else:
+        return _apply_binary_checked(prim, x, y, op)
+    xv = x._value
+    yv = y._value
+    dtype = x._dtype
+    if (dtype is y._dtype and xv.shape == yv.shape and dtype._kind in prim.dtype_kinds
+            and not _state["multi_backend"]):
+        ctx = _context.get()
+        if ctx is not EAGER:
+            if ctx.builder is None:
+                return bind1(prim, x, y)
+            return _apply_binary_checked(prim, x, y, op)
+        try:
+            value = prim.impls["numpy"](xv, yv)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            raise _explain_failure(prim, (x, y), {}, e) from e
+        out = _new(Tensor)
+        out._value = value
+        out._dtype = _DTYPE_OF[value.dtype]
+        return out
     return _apply_binary_checked(prim, x, y, op)
+
+
+def _tensor_and_number(prim: Primitive, tensor: Tensor, number: Any, op: str,
+                       number_on_left: bool) -> Tensor:
+    # `learning_rate * g`, `x + 1.0`: a Python number meets a float tensor. It becomes
+    # a NumPy scalar of the tensor's dtype, exactly as binary_operands would convert it.
+    dtype = tensor._dtype
+    if (dtype._kind in prim.dtype_kinds and _context.get() is EAGER
+            and not _state["multi_backend"]):
+        # Eager: one dtype on both sides, which the primitive's own NumPy implementation
+        # keeps (the scalar broadcasts).
+        scalar = dtype._np.type(number)
+        impl = prim.impls["numpy"]
+        try:
+            value = impl(scalar, tensor._value) if number_on_left \
+                else impl(tensor._value, scalar)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            args = (number, tensor) if number_on_left else (tensor, number)
+            raise _explain_failure(prim, args, {}, e) from e
+        out = _new(Tensor)
+        out._value = value
+        out._dtype = _DTYPE_OF[value.dtype]
+        return out
+    if _state["multi_backend"]:  # binary_operands converts onto the tensor's device
+        return _apply_binary_checked(prim, number, tensor, op) if number_on_left \
+            else _apply_binary_checked(prim, tensor, number, op)
+    converted = _new(Tensor)
+    converted._value = dtype._np.type(number)
+    converted._dtype = dtype
+    x, y = (converted, tensor) if number_on_left else (tensor, converted)
+    if dtype._kind not in prim.dtype_kinds:
+        return _apply_binary_checked(prim, x, y, op)
+    return _apply_binary(prim, x, y, op)  # recorded or staged: the general path
 
 
 def _apply_binary_checked(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
