@@ -203,11 +203,9 @@ def all_source_keys(tape: Any, sources: list) -> list:
     reads = tape._reads
     for s in sources:
         if type(s) is Variable:  # the common case of every training step: no calls
-            ks = [id(s)]
-            read = reads.get(ks[0])
-            if read:
-                ks.extend([id(t) for t in read])
-            keys.append(ks)
+            key = id(s)
+            read = reads.get(key)
+            keys.append([key, *map(id, read)] if read else [key])
         else:
             keys.append(source_keys(tape, s))
     return keys

@@ -54,7 +54,7 @@ from typing import Any, Optional
 
 from minitf.config import _settings
 from minitf.core.graph import Graph
-from minitf.core.interpreters import _state, _wrap
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _state
 from minitf.tape_matcher import compile_match
 from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
@@ -91,7 +91,8 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
-        # tape_structure.match specialised to the template (tape_matcher.compile_match).
+        # tape_structure.match specialised to the template, returning the buffers of the
+        # used slots (tape_matcher.compile_match).
         self.match: Any = None
 
 
@@ -167,30 +168,34 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     for s in sources:
         if s._dtype._kind != "f":
             return None  # pullback logs a debug line for these: let it
-    if any(og is not None for og in ogs):
-        ogs = [og if og is None else convert_to_tensor(og, t._dtype)
-               for t, og in zip(targets, ogs)]
+    for og in ogs:
+        if og is not None:
+            ogs = [og if og is None else convert_to_tensor(og, t._dtype)
+                   for t, og in zip(targets, ogs)]
+            break
     signature = (len(eqns), eqns[-1].prim, len(targets), len(keys))
-    tensors = None
     for plan in _BY_SIGNATURE.get(signature, ()):
         try:
-            tensors = plan.match(eqns, targets, ogs, keys, relevant)
+            buffers = plan.match(eqns, targets, ogs, keys, relevant)  # the used slots'
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
-        if tensors is not None:
+        if buffers is not None:
             _stats["hits"] += 1
             break
     else:
-        plan = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
-        if plan is None:
+        found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
+        if found is None:
             return None
-        tensors = plan[1]
-        plan = plan[0]
+        plan, tensors = found
+        buffers = [tensors[i]._value for i in plan.used]
     _stats["last"] = plan
-    values = plan.fn(*[tensors[i]._value for i in plan.used])
+    values = plan.fn(*buffers)
     grads: list = [None] * plan.n_sources
+    new, dtype_of = object.__new__, _DTYPE_OF_BUFFER_DTYPE
     for i, v in zip(plan.placement, values):
-        grads[i] = _wrap(v)
+        g = grads[i] = new(Tensor)  # interpreters._wrap, written out
+        g._value = v
+        g._dtype = dtype_of[v.dtype]
     return grads
 
 
@@ -220,7 +225,7 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
             _CACHE[key] = _FAILED
             return None
         plan.template = template
-        plan.match = compile_match(template)
+        plan.match = compile_match(template, values_of=plan.used)
         _CACHE[key] = plan
         _stats["compiled"] += 1
         if len(_BY_SIGNATURE) > _CACHE_SIZE:

@@ -54,7 +54,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from minitf.core.compile import exec_source
 from minitf.core.graph import Graph
@@ -87,13 +87,17 @@ class _Writer:
         self.namespace[name] = value
         return name
 
-    def unpack(self, source: str, slots: tuple, temp: str, tensors_known: bool) -> None:
+    def unpack(self, source: str, slots: tuple, temp: str, tensors_known: bool,
+               typed_by_graph: bool = False) -> None:
         """Unpacks ``source`` into one name per slot, then checks each.
 
         A slot met for the first time is bound to its own name ``s<slot>`` and checked
         against its spec; a slot met before is bound to a temporary and must be the
         same object (the wiring). ``tensors_known``: the values are Tensors by
         construction (an equation's inputs), so ``isinstance`` is not checked.
+        ``typed_by_graph``: a traced call's residuals, whose shapes and dtypes follow
+        from its graph (checked by identity) and its inputs (checked); only whether
+        they depend on a source is left to check.
         """
         if not slots:
             self.refuse_unless([f"len({source}) != 0"])
@@ -111,7 +115,10 @@ class _Writer:
                 wiring.append(f"{temp}{k} is not s{slot}" if slot < self.n else "True")
         self.line(f"{_targets(names)} = {source}")
         for slot in new:
-            self.refuse_unless(self.type_checks(f"s{slot}", slot, tensors_known))
+            if typed_by_graph:
+                self.refuse_unless(self.type_checks(f"s{slot}", slot, True)[-1:])
+            else:
+                self.refuse_unless(self.type_checks(f"s{slot}", slot, tensors_known))
         self.refuse_unless(wiring)
 
     def type_checks(self, name: str, slot: int, tensors_known: bool) -> list:
@@ -122,12 +129,19 @@ class _Writer:
                          f"id({name}) not in relevant" if depends else f"id({name}) in relevant"]
 
 
-def compile_match(template: Template) -> Callable[..., Any]:
+def compile_match(template: Template, values_of: Optional[tuple] = None
+                  ) -> Callable[..., Any]:
     """A function checking a tape against ``template``; see the module docstring.
 
     The function takes ``(eqns, targets, ogs, keys, relevant)`` as
     :func:`minitf.tape_structure.match` does and returns what it returns: the slot
     tensors, or None. Its source is ``fn.__minitf_source__``.
+
+    Args:
+        template: the structure to match.
+        values_of: slot numbers; if given, the function returns the buffers
+            (``._value``) of just those slots instead of all slot tensors — what a
+            compiled backward pass reads.
 
     Example:
         >>> import minitf as tf
@@ -149,7 +163,7 @@ def compile_match(template: Template) -> Callable[..., Any]:
         w.refuse_unless([f"e{i}.prim is not {w.constant(f'prim{i}', prim)}"])
         # Inputs are Tensors by construction: bind() recorded them.
         w.unpack(f"e{i}.inputs", ins, "x", tensors_known=True)
-        _write_params(w, i, params)
+        _write_params(w, i, prim, params)
         # Outputs are new slots whose types follow from the inputs: only counted.
         _unpack_names(w, f"e{i}.outputs", [f"s{s}" for s in range(w.n, w.n + n_out)])
         w.n += n_out
@@ -166,7 +180,10 @@ def compile_match(template: Template) -> Callable[..., Any]:
     w.refuse_unless([f"len(seen) != {n}"])  # one tensor in two slots: another wiring
     for i, expected in enumerate(template.sources):
         w.refuse_unless([f"tuple([seen[k] for k in keys[{i}] if k in seen]) != {expected!r}"])
-    w.line("return [" + ", ".join(f"s{s}" for s in range(n)) + "]")
+    if values_of is None:
+        w.line("return [" + ", ".join(f"s{s}" for s in range(n)) + "]")
+    else:
+        w.line("return [" + ", ".join(f"s{s}._value" for s in values_of) + "]")
     source = "\n".join([
         "def match_tape(eqns, targets, ogs, keys, relevant):",
         "    try:",
@@ -202,7 +219,7 @@ def _bind_one(w: _Writer, value: str, slot: int) -> None:
         w.line("return None")  # not a template structure() makes
 
 
-def _write_params(w: _Writer, i: int, params: Any) -> None:
+def _write_params(w: _Writer, i: int, prim: Any, params: Any) -> None:
     if params is None:
         w.refuse_unless([f"e{i}.params"])
         return
@@ -219,7 +236,10 @@ def _write_params(w: _Writer, i: int, params: Any) -> None:
                 _bind_one(w, v, want[1])
             else:
                 w.refuse_unless([f"type({v}) is not tuple"])
-                w.unpack(v, want[1:], f"r{i}_", tensors_known=False)
+                # (The registry holds one primitive per name: this is the `call` one.)
+                residuals = prim.name == "call" and name == "residuals"
+                w.unpack(v, want[1:], f"r{i}_", tensors_known=residuals,
+                         typed_by_graph=residuals)
             continue
         const = w.constant(f"p{i}_{name}", want)
         if isinstance(want, _BY_IDENTITY):

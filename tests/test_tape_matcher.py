@@ -71,6 +71,10 @@ def test_written_matcher_agrees_with_match_and_the_keys(kind, template_case, tap
     if written is not None:
         assert [id(t) for t in written] == [id(t) for t in expected] \
             == [id(t) for t in slots2]
+        # The variant a compiled plan uses returns the buffers of the slots it reads.
+        some = tuple(range(0, len(written), 2))
+        buffers = compile_match(template, values_of=some)(*second)
+        assert [id(b) for b in buffers] == [id(written[i]._value) for i in some]
 
 
 def test_a_different_parameter_or_length_is_refused():
@@ -84,12 +88,33 @@ def test_a_different_parameter_or_length_is_refused():
     assert matcher(eqns, targets, ogs, keys[:1], relevant) is None    # fewer sources
 
 
-def test_the_residuals_of_a_traced_call_are_slots_checked_by_type():
-    _, _, template = structure(*_record("call"))
-    source = compile_match(template).__minitf_source__
-    # The call's residuals are unpacked from its parameters and type-checked like inputs.
-    assert "e0.params.items()" in source and "isinstance(" in source
-    assert compile_match(template)(*_record("call")) is not None
+@tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+def _any_length(x):
+    return tf.reduce_sum(tf.exp(x) * x)
+
+
+def _tape_of_any_length(n: int):
+    x = tf.constant(np.linspace(0.0, 1.0, n).astype(np.float32))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = _any_length(x)
+    return tape._eqns, [y], [None], [[id(x)]], relevant_ids(tape, [[id(x)]])
+
+
+def test_residuals_are_typed_by_the_call_graph_and_its_checked_inputs():
+    # One graph for every length: the residuals' shapes follow from the input's, which
+    # the matcher checks; the residuals themselves are only checked for relevance.
+    _, _, template = structure(*_tape_of_any_length(5))
+    matcher = compile_match(template)
+    source = matcher.__minitf_source__
+    unpacked = [line.split("=")[0].strip() for line in source.splitlines()
+                if line.strip().endswith("= v0_1")]  # the `residuals` parameter
+    residuals = [name.strip() for name in unpacked[0].split(",") if name.strip()]
+    assert residuals and all(f"{r}._value.shape" not in source for r in residuals)
+    assert all(f"id({r}) in relevant" in source for r in residuals)
+    assert matcher(*_tape_of_any_length(5)) is not None
+    assert matcher(*_tape_of_any_length(6)) is None  # the input's shape differs
+    assert match(template, *_tape_of_any_length(6)) is None
 
 
 def test_the_seed_step_uses_the_written_matcher():
