@@ -65,6 +65,35 @@ def test_batches_span_repeat_boundaries(n, size, count):
     assert got == [flat[i:i + size] for i in range(0, len(flat), size)]
 
 
+@given(sliceable_arrays(max_rows=20), st.integers(1, 7), st.booleans(), st.integers(1, 3),
+       st.integers(0, 5))
+def test_a_small_shuffled_pass_gathered_at_once_gives_the_batches_gathered_one_by_one(
+        arrays, size, drop, count, seed):
+    # Iterating a tuple dataset gathers a small shuffled pass once and slices it; the
+    # NumPy iterator (a packer over plan_batches) gathers each batch by itself. The same
+    # seed gives both the same orders, pass after pass (repeat spans passes too).
+    import minitf.data.batching as batching
+
+    def passes():  # a new dataset each time: its pass counter starts at 0
+        ds = D.from_tensor_slices(arrays).shuffle(5, seed=seed).repeat(count)
+        ds = ds.batch(size, drop)
+        return [[tuple(np.atleast_1d(t.numpy()) for t in (batch if isinstance(batch, tuple)
+                                                      else (batch,)))
+                 for batch in ds] for _ in range(2)]
+    gathered = passes()
+    limit, batching._GATHER_PASS_BYTES = batching._GATHER_PASS_BYTES, -1  # never at once
+    try:
+        one_by_one = passes()
+    finally:
+        batching._GATHER_PASS_BYTES = limit
+    assert len(gathered) == len(one_by_one)
+    for a, b in zip(gathered, one_by_one):
+        assert len(a) == len(b)
+        for batch_a, batch_b in zip(a, b):
+            for x, y in zip(batch_a, batch_b):
+                np.testing.assert_array_equal(x, y)
+
+
 def test_fused_batches_are_tensors_of_the_right_dtype():
     x = np.arange(10, dtype=np.float32).reshape(5, 2)
     y = np.arange(5, dtype=np.int64)

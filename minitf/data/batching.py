@@ -26,7 +26,7 @@ from minitf.core.spec import TensorShape, TensorSpec, as_shape
 from minitf.data import structure
 from minitf.data.dataset import Dataset
 from minitf.data.options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, count_arg
-from minitf.data.plan import plan_batches
+from minitf.data.plan import one_order, plan_batches
 from minitf.tensor import Tensor
 
 __all__ = ["BatchDataset", "UnbatchDataset", "PaddedBatchDataset"]
@@ -97,6 +97,30 @@ def _tensor_slice_batches(arrays: list, dtypes: list, rows: int, batch_size: int
         yield tuple(batch)
 
 
+# A shuffled pass of at most this many bytes is gathered at once (one fancy index per
+# component per pass, then every batch is a slice of it) instead of batch by batch
+# (one fancy index per component per batch). Above it, the extra copy of the pass is
+# not worth its memory.
+_GATHER_PASS_BYTES = 16 << 20
+
+
+def _row_bytes(plan: Any) -> int:
+    return sum(a.itemsize * (a.size // len(a)) if len(a) else 0 for a in plan.arrays)
+
+
+def _tensor_gathered_batches(plan: Any, dtypes: list, batch_size: int,
+                             drop_remainder: bool) -> Iterator[tuple]:
+    """Batches of a shuffled (or otherwise reordered) small pass: gathered once, sliced.
+
+    The same batches as ``plan_batches`` (the pass's row order cut into groups of
+    ``batch_size``), from one gather of the whole pass.
+    """
+    order = one_order(plan.orders())  # (when the first batch is asked for, as before)
+    gathered = [a[order] for a in plan.arrays]
+    yield from _tensor_slice_batches(gathered, dtypes, len(order), batch_size,
+                                     drop_remainder)
+
+
 class BatchDataset(Dataset):
     """``batch(batch_size, drop_remainder)``."""
 
@@ -121,14 +145,23 @@ class BatchDataset(Dataset):
             interpreters.resolve_default_device()  # a GPU backend would need copies
         plan = self._inputs[0]._plan()
         spec = self.element_spec
-        if plan is None or not plan.in_order or interpreters._state["multi_backend"]:
+        if plan is None or interpreters._state["multi_backend"]:
             return None
-        flat_tuple = type(spec) is tuple and not any(nest.is_nested(s) for s in spec)
-        if not (flat_tuple or isinstance(spec, TensorSpec)):
-            return None  # other structures take the general packer
-        dtypes = [s.dtype for s in structure.flatten(spec)]
-        return _tensor_slice_batches(plan.arrays, dtypes, plan.rows_per_pass,
-                                     self._batch_size, self._drop)
+        if not plan.in_order and not 0 <= plan.rows_per_pass * _row_bytes(plan) \
+                <= _GATHER_PASS_BYTES:
+            return None  # batches are gathered one by one (plan_batches)
+        dtypes = self.__dict__.get("_flat_dtypes")
+        if dtypes is None:  # once per dataset: its spec never changes
+            flat_tuple = type(spec) is tuple and not any(nest.is_nested(s) for s in spec)
+            # Other structures take the general packer (False: not this path).
+            dtypes = self._flat_dtypes = [s.dtype for s in structure.flatten(spec)] \
+                if flat_tuple or isinstance(spec, TensorSpec) else False
+        if dtypes is False:
+            return None
+        if plan.in_order:
+            return _tensor_slice_batches(plan.arrays, dtypes, plan.rows_per_pass,
+                                         self._batch_size, self._drop)
+        return _tensor_gathered_batches(plan, dtypes, self._batch_size, self._drop)
 
     def _stacked(self) -> Iterator[list]:
         # BEGIN SOLUTION data: batch, keep or drop the rest; spec: tests/test_data_batching.py

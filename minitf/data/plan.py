@@ -119,6 +119,8 @@ def skip_chunks(chunks: Iterator[Chunk], count: int) -> Iterator[Chunk]:
 def one_order(chunks: Iterator[Chunk]) -> np.ndarray:
     """A finite chunk stream as one int64 index array (used by ``shuffle`` and ``cache``)."""
     parts = [_as_indices(c) for c in chunks]
+    if len(parts) == 1:
+        return parts[0]  # (callers index with it; nothing writes into it)
     return np.concatenate(parts) if parts else np.zeros(0, np.int64)
 
 
