@@ -145,7 +145,7 @@ def _tensor_and_number(prim: Primitive, tensor: Tensor, number: Any, op: str,
             and not _state["multi_backend"]):
         # Eager: one dtype on both sides, which the primitive's own NumPy implementation
         # keeps (the scalar broadcasts).
-        scalar = dtype._np.type(number)
+        scalar = dtype.scalar(number)
         impl = prim.impls["numpy"]
         try:
             value = impl(scalar, tensor._value) if number_on_left \
@@ -161,7 +161,7 @@ def _tensor_and_number(prim: Primitive, tensor: Tensor, number: Any, op: str,
         return _apply_binary_checked(prim, number, tensor, op) if number_on_left \
             else _apply_binary_checked(prim, tensor, number, op)
     converted = _new(Tensor)
-    converted._value = dtype._np.type(number)
+    converted._value = dtype.scalar(number)
     converted._dtype = dtype
     x, y = (converted, tensor) if number_on_left else (tensor, converted)
     if dtype._kind not in prim.dtype_kinds:
@@ -261,7 +261,7 @@ def _fit(g: Tensor, x: Tensor) -> Tensor:
 def _scalar(value: float, like: Tensor) -> Tensor:
     t = _new(Tensor)
     dtype = like._dtype
-    t._value = dtype._np.type(value)
+    t._value = dtype.scalar(value)
     t._dtype = dtype
     return t
 

@@ -85,7 +85,7 @@ def _convert_partner(value: Any, dtype: _dtypes.DType, op: str) -> Tensor:
         if not _state["multi_backend"] and dtype._kind == "f":
             # A NumPy scalar, as rank-0 results are: scalar math then stays on NumPy's
             # fast scalar path instead of going through a ufunc on a 0-d array.
-            arr = dtype._np.type(value)
+            arr = dtype.scalar(value)
         else:
             arr = np.array(value).astype(dtype.np) if t is int else np.array(value, dtype.np)
             if _state["multi_backend"]:

@@ -213,7 +213,7 @@ def _count(x: Tensor, axes: tuple) -> Tensor:
     else:
         t = _new(Tensor)
         dtype = x._dtype
-        t._value = dtype._np.type(n)
+        t._value = dtype.scalar(n)
         t._dtype = dtype
         return t
     from minitf.ops.elementwise import cast
@@ -245,7 +245,7 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
         value = x._value
         total = bind1(sum_p, x, axis=tuple(range(value.ndim)), keepdims=bool(keepdims))
         n = _new(Tensor)
-        n._value = x._dtype._np.type(value.size)
+        n._value = x._dtype.scalar(value.size)
         n._dtype = x._dtype
         return bind1(_ew.div_p, total, n)
     x = to_tensor(input_tensor)
