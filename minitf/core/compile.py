@@ -217,8 +217,11 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
         elif name in _ALIASES:
             rhs = ins[0]
         elif _float_sum(eqn):
-            rhs = f"np.add.reduce({ins[0]}, axis={eqn.params['axis']!r}, " \
-                  f"keepdims={eqn.params['keepdims']!r})"
+            if len(eqn.inputs[0].shape) == 1 and not eqn.params["keepdims"]:
+                rhs = f"np.add.reduce({ins[0]})"  # a vector's only axis (the default)
+            else:
+                rhs = f"np.add.reduce({ins[0]}, axis={eqn.params['axis']!r}, " \
+                      f"keepdims={eqn.params['keepdims']!r})"
         else:
             args = list(ins)
             for k, v in eqn.params.items():

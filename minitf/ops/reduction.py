@@ -77,10 +77,17 @@ def _reduction(name: str, numpy_fn: Any, kinds: str,
         return TensorSpec._make(_reduced_shape(x.shape._dims, tuple(axis), keepdims),
                                 out_dtype or x.dtype)
 
+    # np.add.reduce and friends (not the max/min wrappers) reduce a vector's only axis
+    # by default: that call skips parsing the axis and keepdims arguments (~0.5 µs).
+    ufunc_method = isinstance(getattr(numpy_fn, "__self__", None), np.ufunc)
+
     @prim.def_impl("numpy")
     def _impl(x: np.ndarray, *, axis: tuple, keepdims: bool) -> np.ndarray:
-        out = numpy_fn(x, axis=axis if type(axis) is tuple else tuple(axis),
-                       keepdims=keepdims)
+        if ufunc_method and not keepdims and len(axis) == 1 and x.ndim == 1:
+            out = numpy_fn(x)
+        else:
+            out = numpy_fn(x, axis=axis if type(axis) is tuple else tuple(axis),
+                           keepdims=keepdims)
         # NumPy sums small ints into int64 and bools into ints; TF keeps the dtype. (The
         # `is` test first: comparing two NumPy dtypes with != costs ~0.2 µs.)
         if out_dtype is None and out.dtype is not x.dtype and out.dtype != x.dtype:
