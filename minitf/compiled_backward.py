@@ -53,9 +53,10 @@ from collections import OrderedDict
 from typing import Any, Optional
 
 from minitf.config import _settings
+from minitf.core.compile import exec_source, lower
 from minitf.core.graph import Graph
 from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _state
-from minitf.tape_matcher import compile_match
+from minitf.tape_matcher import match_lines
 from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
 
@@ -78,7 +79,7 @@ _stats = {"hits": 0, "compiled": 0, "last": None}
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "match")
+    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "run")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
         self.graph = graph
@@ -91,9 +92,44 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
-        # tape_structure.match specialised to the template, returning the buffers of the
-        # used slots (tape_matcher.compile_match).
-        self.match: Any = None
+        # Matching, the graph and wrapping its results, as one function (_compile_runner).
+        self.run: Any = None
+
+
+def _compile_runner(plan: _Plan) -> Any:
+    """One function for a plan: the template's checks, then the graph, then the wrapping.
+
+    ``run(eqns, targets, ogs, keys, relevant)`` returns the gradients (Tensors or None,
+    one per source) when the tape has the template's structure, else None. The checks
+    are :func:`minitf.tape_matcher.match_lines`; they bind each slot's tensor to
+    ``s<slot>``, the names the graph's inputs carry, so the graph's straight-line code
+    follows once each used name is rebound to its tensor's buffer. Its source is
+    ``run.__minitf_source__``.
+    """
+    lines, namespace, _ = match_lines(plan.template)
+    graph = Graph([plan.graph.inputs[i] for i in plan.used], plan.graph.eqns,
+                  plan.graph.outputs, name=plan.graph.name)
+    reserved = (*namespace, "eqns", "targets", "ogs", "keys", "relevant", "seen", "new",
+                "dtype_of")
+    prog = lower(graph, reserved=reserved)
+    namespace.update(prog.namespace, new=object.__new__, dtype_of=_DTYPE_OF_BUFFER_DTYPE)
+    body = [f"{name} = s{slot}._value" for name, slot in zip(prog.input_names, plan.used)]
+    body += [f"# {name} = {text}" for name, text in prog.constants]
+    body += prog.lines
+    grads = ["None"] * plan.n_sources
+    for j, (source, expr) in enumerate(zip(plan.placement, prog.output_exprs)):
+        body += [f"grad{j} = new(Tensor)", f"grad{j}._value = {expr}",
+                 f"grad{j}._dtype = dtype_of[grad{j}._value.dtype]"]
+        grads[source] = f"grad{j}"
+    body.append(f"return [{', '.join(grads)}]")
+    source_text = "\n".join([
+        "def run_plan(eqns, targets, ogs, keys, relevant):",
+        "    try:",
+        *lines,
+        "    except ValueError:  # a list or tuple of another length: another structure",
+        "        return None",
+        *[f"    {line}" for line in body], ""])
+    return exec_source(source_text, namespace, "run_plan", graph.name)
 
 
 def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, keys: list,
@@ -176,20 +212,19 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     signature = (len(eqns), eqns[-1].prim, len(targets), len(keys))
     for plan in _BY_SIGNATURE.get(signature, ()):
         try:
-            buffers = plan.match(eqns, targets, ogs, keys, relevant)  # the used slots'
+            grads = plan.run(eqns, targets, ogs, keys, relevant)
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
-        if buffers is not None:
+        if grads is not None:
             _stats["hits"] += 1
-            break
-    else:
-        found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
-        if found is None:
-            return None
-        plan, tensors = found
-        buffers = [tensors[i]._value for i in plan.used]
+            _stats["last"] = plan
+            return grads
+    found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
+    if found is None:
+        return None
+    plan, tensors = found
     _stats["last"] = plan
-    values = plan.fn(*buffers)
+    values = plan.fn(*[tensors[i]._value for i in plan.used])
     grads: list = [None] * plan.n_sources
     new, dtype_of = object.__new__, _DTYPE_OF_BUFFER_DTYPE
     for i, v in zip(plan.placement, values):
@@ -225,7 +260,7 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
             _CACHE[key] = _FAILED
             return None
         plan.template = template
-        plan.match = compile_match(template, values_of=plan.used)
+        plan.run = _compile_runner(plan)
         _CACHE[key] = plan
         _stats["compiled"] += 1
         if len(_BY_SIGNATURE) > _CACHE_SIZE:

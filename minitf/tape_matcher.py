@@ -54,14 +54,14 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from minitf.core.compile import exec_source
 from minitf.core.graph import Graph
 from minitf.tape_structure import _SLOT, _SLOTS, Template
 from minitf.tensor import Tensor
 
-__all__ = ["compile_match"]
+__all__ = ["compile_match", "match_lines"]
 
 # Parameter values that equal the template's only when they are the same object.
 _BY_IDENTITY = (bool, type(None), Graph)
@@ -129,19 +129,12 @@ class _Writer:
                          f"id({name}) not in relevant" if depends else f"id({name}) in relevant"]
 
 
-def compile_match(template: Template, values_of: Optional[tuple] = None
-                  ) -> Callable[..., Any]:
+def compile_match(template: Template) -> Callable[..., Any]:
     """A function checking a tape against ``template``; see the module docstring.
 
     The function takes ``(eqns, targets, ogs, keys, relevant)`` as
     :func:`minitf.tape_structure.match` does and returns what it returns: the slot
     tensors, or None. Its source is ``fn.__minitf_source__``.
-
-    Args:
-        template: the structure to match.
-        values_of: slot numbers; if given, the function returns the buffers
-            (``._value``) of just those slots instead of all slot tensors — what a
-            compiled backward pass reads.
 
     Example:
         >>> import minitf as tf
@@ -153,6 +146,39 @@ def compile_match(template: Template, values_of: Optional[tuple] = None
         >>> _, _, template = structure(t._eqns, [y], [None], keys, t._watched)
         >>> "prim0" in compile_match(template).__minitf_source__
         True
+    """
+    lines, namespace, n = match_lines(template)
+    source = "\n".join([
+        "def match_tape(eqns, targets, ogs, keys, relevant):",
+        "    try:",
+        *lines,
+        "        return [" + ", ".join(f"s{s}" for s in range(n)) + "]",
+        "    except ValueError:  # a list or tuple of another length: another structure",
+        "        return None",
+        ""])
+    return exec_source(source, namespace, "match_tape", "match_tape")
+
+
+def match_lines(template: Template) -> tuple:
+    """The checks of :func:`compile_match`, for code that continues after them.
+
+    Returns:
+        ``(lines, namespace, n)``: the body (indented for a ``try`` block inside a
+        function of ``(eqns, targets, ogs, keys, relevant)``; any check that fails
+        returns None, a length that differs raises ValueError), the globals it refers
+        to, and the number of slots, bound to ``s0`` ... ``s{n-1}`` once it has run.
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.tape_structure import structure
+        >>> x = tf.constant(1.0)
+        >>> with tf.GradientTape() as t:
+        ...     t.watch(x)
+        ...     y = x + x
+        >>> lines, namespace, n = match_lines(structure(t._eqns, [y], [None], [[id(x)]],
+        ...                                             t._watched)[2])
+        >>> n, sorted(namespace)
+        (2, ['Tensor', 'prim0'])
     """
     w = _Writer(template)
     n_eqns, n_targets = len(template.eqns), len(template.targets)
@@ -180,18 +206,7 @@ def compile_match(template: Template, values_of: Optional[tuple] = None
     w.refuse_unless([f"len(seen) != {n}"])  # one tensor in two slots: another wiring
     for i, expected in enumerate(template.sources):
         w.refuse_unless([f"tuple([seen[k] for k in keys[{i}] if k in seen]) != {expected!r}"])
-    if values_of is None:
-        w.line("return [" + ", ".join(f"s{s}" for s in range(n)) + "]")
-    else:
-        w.line("return [" + ", ".join(f"s{s}._value" for s in values_of) + "]")
-    source = "\n".join([
-        "def match_tape(eqns, targets, ogs, keys, relevant):",
-        "    try:",
-        *w.lines,
-        "    except ValueError:  # a list or tuple of another length: another structure",
-        "        return None",
-        ""])
-    return exec_source(source, w.namespace, "match_tape", "match_tape")
+    return w.lines, w.namespace, n
 
 
 def _targets(names: list) -> str:

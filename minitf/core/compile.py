@@ -206,7 +206,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
         else:
             ins = [atom(repl.get(id(a), a)) for a in eqn.inputs]
         outs = [namer(v) for v in eqn.outputs]
-        if _scalar_meets_array(eqn):
+        if _scalar_meets_array(eqn, repl):
             rhs = f"{_UFUNCS[name]}({ins[0]}, {ins[1]})"
         elif _as_operator(eqn):
             rhs = _OPERATORS[name].format(*ins)
@@ -254,16 +254,17 @@ def _as_scalar(value: Any) -> Any:
     return value
 
 
-def _scalar_meets_array(eqn: Eqn) -> bool:
+def _scalar_meets_array(eqn: Eqn, repl: dict) -> bool:
     """A float ``add/sub/mul/div`` of a rank-0 left operand and an array: call the ufunc.
 
     ``s * x`` with a NumPy scalar ``s`` first tries the scalar's own ``__mul__``, which
     converts and defers to the array (~1.5 µs for 32 floats); ``np.multiply(s, x)`` is
     the call that ends up running, without the detour (~1 µs). Same ufunc, same bits.
+    ``repl``: the equation's inputs replaced by elided broadcasts' sources.
     """
     if eqn.prim.name not in _UFUNCS or eqn.outputs[0].dtype._kind != "f":
         return False
-    left, right = eqn.inputs
+    left, right = (repl.get(id(a), a) for a in eqn.inputs)  # after broadcast elision
     return len(left.shape) == 0 and len(right.shape) > 0
 
 
