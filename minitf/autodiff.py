@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from minitf import nest
 from minitf.backward import (_base_variable, all_source_keys, backward_pass, pullback,
@@ -177,22 +177,30 @@ class GradientTape:
 
     def _on_variable_read(self, var: Any, value: Tensor) -> None:
         """Called by ``Variable._read`` for each recording tape."""
-        vid = id(var)
-        if vid not in self._variables:
-            if not (vid in self._explicit or (self._watch_accessed and var._trainable)):
-                return
-            self._variables[vid] = var
-        if value._dtype._kind != "f":
-            return  # listed in watched_variables() (as TF does), but never differentiated
-        reads = self._reads.get(vid)
-        if reads is None:
-            self._reads[vid] = [value]
-        elif reads[-1] is value or any(r is value for r in reads):  # not `in`: it calls ==
-            return
-        else:
-            reads.append(value)  # the variable was assigned a new value since
-        self._watched[id(value)] = value
-        self._roots.add(id(value))
+        self._on_variables_read((var,), (value,))
+
+    def _on_variables_read(self, variables: Sequence[Any], values: Sequence[Tensor]
+                           ) -> None:
+        """Notes that each variable was read as the matching value (a traced call reads
+        all its captured variables at once; ``Variable._read`` reads one)."""
+        watched, reads_of, known = self._watched, self._reads, self._variables
+        for var, value in zip(variables, values):
+            vid = id(var)
+            if vid not in known:
+                if not (vid in self._explicit or (self._watch_accessed and var._trainable)):
+                    continue
+                known[vid] = var
+            if value._dtype._kind != "f":
+                continue  # listed in watched_variables() (as TF does), never differentiated
+            reads = reads_of.get(vid)
+            if reads is None:
+                reads_of[vid] = [value]
+            elif reads[-1] is value or any(r is value for r in reads):  # not `in`: it calls ==
+                continue
+            else:
+                reads.append(value)  # the variable was assigned a new value since
+            watched[id(value)] = value
+            self._roots.add(id(value))
 
     def _record(self, prim: Any, args: tuple, params: dict, outs: tuple) -> None:
         """Keeps ``outs = prim(*args, **params)`` if a watched tensor flows into it."""

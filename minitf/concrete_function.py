@@ -139,6 +139,9 @@ class ConcreteFunction:
         self._fast: Any = None  # the generated eager call (see _fast_call)
         self._pack = _packer(output_template)
         self._captured_variables = [isinstance(c, Variable) for c in graph.captures]
+        # A module's method captures its variables and nothing else: read them in one go.
+        self._captures_are_variables = bool(graph.captures) and all(
+            type(c) is Variable for c in graph.captures)
 
     # -- signatures ---------------------------------------------------------------------
     @property
@@ -267,18 +270,17 @@ class ConcreteFunction:
             outs = self._run_eager(targets)
         else:
             values = [a._read() if isinstance(a, Variable) else a for a in flat_args]
-            tapes = ctx.tapes
-            for c, is_variable in zip(graph.captures, self._captured_variables):
-                if not is_variable:
-                    values.append(c)
-                elif type(c) is Variable and ctx.builder is None:
-                    # Variable._read written out (eager, recording): the tapes watch it.
-                    t = c._tensor
-                    for tape in tapes:
-                        tape._on_variable_read(c, t)
-                    values.append(t)
-                else:
-                    values.append(c._read())  # staged, or a variable with its own reads
+            if self._captures_are_variables and ctx.builder is None:
+                # Variable._read of each, written out (eager, recording): the tapes
+                # watch the values read.
+                captures = graph.captures
+                reads = [c._tensor for c in captures]
+                for tape in ctx.tapes:
+                    tape._on_variables_read(captures, reads)
+                values += reads
+            else:
+                for c, is_variable in zip(graph.captures, self._captured_variables):
+                    values.append(c._read() if is_variable else c)  # tapes watch reads
             outs = call_graph(graph, values, ctx)
             if graph.assigned:
                 targets = list(flat_args) + graph.captures

@@ -30,6 +30,7 @@ Example:
 
 from __future__ import annotations
 
+from itertools import compress
 from typing import Any, Optional, Sequence
 
 from minitf import errors
@@ -128,7 +129,11 @@ def call_graph(graph: Graph, args: Sequence[Any], ctx: Any = None) -> list:
         return bind(call_p, *args, graph=graph)
     if len(tapes) == 1 and hasattr(tapes[0], "_watched"):  # one GradientTape: the usual
         watched = tapes[0]._watched
-        wrt = tuple([i for i in _float_inputs(graph) if id(args[i]) in watched])
+        floats = _float_inputs(graph)
+        if len(floats) == len(args):  # all inputs float: select in C, no Python loop
+            wrt = tuple(compress(floats, map(watched.__contains__, map(id, args))))
+        else:
+            wrt = tuple([i for i in floats if id(args[i]) in watched])
     else:
         wrt = _watched_inputs(graph, args, tapes)
     if not wrt:

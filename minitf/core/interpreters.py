@@ -28,7 +28,7 @@ import contextlib
 from contextvars import ContextVar
 from typing import Any, Iterator, Optional, Sequence
 
-from numpy import bool_ as _np_bool, number as _np_number
+from numpy import bool_ as _np_bool, ndarray as _ndarray, number as _np_number
 
 from minitf import errors
 from minitf.core.primitive import Primitive
@@ -261,7 +261,10 @@ def bind1(prim: Primitive, *args: Any, **params: Any) -> Any:
     # A rank-0 result is a NumPy scalar: its type names the dtype, and hashing a type
     # is cheaper than hashing a NumPy dtype (~70 ns, on every scalar op).
     dtype = _DTYPE_OF_SCALAR_TYPE.get(type(value))
-    out._dtype = dtype if dtype is not None else _dtype_of_buffer(value)
+    if dtype is None:
+        dtype = _DTYPE_OF_BUFFER_DTYPE[value.dtype] if type(value) is _ndarray \
+            else _dtype_of_buffer(value)
+    out._dtype = dtype
     if ctx.tapes:
         outs = (out,)
         for tape in ctx.tapes:

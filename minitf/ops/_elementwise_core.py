@@ -47,7 +47,7 @@ SIGNED = "fi"
 
 
 def _check_kind(op: str, x: Any, kinds: str) -> None:
-    if x.dtype._kind not in kinds:
+    if x._dtype._kind not in kinds:
         wanted = {"f": "a floating-point", "fiu": "a numeric", "iu": "an integer",
                   "b": "a bool", "fiub": "a numeric or bool"}.get(kinds, kinds)
         fix = (f"cast it first, e.g. tf.{op}(tf.cast(x, tf.float32))" if kinds == FLOAT
