@@ -32,6 +32,10 @@ from minitf.core.spec import TensorShape, shape_str
 from minitf.ops._operands import dims_str as dims
 from minitf.tensor import Reference, Tensor, convert_to_tensor, host_array, numpy_text
 
+# Bound once: an optimizer step in a Python loop reaches them through _assign_update.
+_STATE, _current_context, _EAGER = interpreters._state, interpreters.current, interpreters.EAGER
+_new = object.__new__
+
 __all__ = ["Variable", "init_scope", "VariableSynchronization", "VariableAggregation"]
 
 _uid = itertools.count()
@@ -263,12 +267,11 @@ class Variable:
     def _assign_update(self, delta: Any, sign: int, op: str, read_value: bool) -> Any:
         current = self._tensor._value  # NumPy (an array or a scalar) unless on a GPU
         if (type(delta) is Tensor and delta._dtype is self._dtype
-                and not interpreters._state["multi_backend"]
-                and interpreters.current() is interpreters.EAGER
+                and not _STATE["multi_backend"] and _current_context() is _EAGER
                 and delta._value.shape == current.shape):
             # An optimizer step in a Python loop: a tensor of the variable's dtype and
             # shape needs no conversion or check; one ufunc call, one new tensor.
-            out = object.__new__(Tensor)
+            out = _new(Tensor)
             out._value = current + delta._value if sign > 0 else current - delta._value
             out._dtype = self._dtype
             self._tensor = out
