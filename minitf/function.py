@@ -136,7 +136,10 @@ class Function(ArgumentBinding):
         if not kwargs and not _state["multi_backend"]:
             try:
                 # Dtype names, not DTypes: a str caches its hash, a DType's is Python code.
-                key = tuple([(a._dtype._name, a._value.shape) for a in args])
+                if len(args) == 1:  # (a model's batch: no comprehension frame)
+                    key = ((args[0]._dtype._name, args[0]._value.shape),)
+                else:
+                    key = tuple([(a._dtype._name, a._value.shape) for a in args])
             except AttributeError:
                 pass
             else:
