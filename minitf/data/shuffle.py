@@ -8,8 +8,9 @@ smaller buffer only mixes elements that are less than about ``buffer_size`` apar
 
 Seeds follow ``tf.random``: the pair (global seed, op seed) is fixed when the dataset is
 built (a fresh random pair when neither is set), and pass ``k`` over the dataset
-shuffles with the stream ``(global, op, k)`` — so every pass has a new order, yet a
-rebuilt dataset with the same seeds replays the same sequence of orders. With
+shuffles with the stream ``(global, op, k)`` — Philox keyed by the pair, its counter
+starting at ``(0, 0, 0, k)`` — so every pass has a new order, yet a rebuilt dataset with
+the same seeds replays the same sequence of orders. With
 ``reshuffle_each_iteration=False`` every pass uses ``k = 0``.
 
 Example:
