@@ -194,10 +194,10 @@ class Module:
 # module -> (its variables, its attribute names and values). A training loop asks for
 # `model.variables` twice a step; the walk sorts attribute names and checks each value
 # (~5 µs); checking that no attribute changed compares the __dict__'s names and the
-# ids of its values with the last ones, in C (~0.5 µs). Only for modules whose attributes are all variables,
-# tensors or plain values: a list can change in place (append) with no attribute
-# changing, a submodule can change by itself, and any other object might refer back to
-# the module (the cache must not keep it alive).
+# ids of its values with the last ones, in C (~0.5 µs). Only for modules whose
+# attributes are all variables, tensors or plain values: a list can change in place
+# (append) with no attribute changing, a submodule can change by itself, and any other
+# object might refer back to the module (the cache must not keep it alive).
 _VARIABLES_SEEN: dict = {}  # id(module) -> (weakref, variables, names, ids, leaves)
 _LEAF_TYPES = (Variable, Tensor, int, float, str, bool, type(None))
 

@@ -34,7 +34,8 @@ Example:
             og0, = ogs
             if e0.prim is not prim0: return None
             s0, x1 = e0.inputs
-            if s0._value.shape != (2,) or s0._dtype._name != 'float32' or id(s0) not in relevant: return None
+            if s0._value.shape != (2,) or s0._dtype._name != 'float32': return None
+            if id(s0) not in relevant: return None
             if x1 is not s0: return None
             if e0.params: return None
             s1, = e0.outputs
@@ -115,10 +116,10 @@ class _Writer:
                 wiring.append(f"{temp}{k} is not s{slot}" if slot < self.n else "True")
         self.line(f"{_targets(names)} = {source}")
         for slot in new:
-            if typed_by_graph:
-                self.refuse_unless(self.type_checks(f"s{slot}", slot, True)[-1:])
-            else:
-                self.refuse_unless(self.type_checks(f"s{slot}", slot, tensors_known))
+            checks = self.type_checks(f"s{slot}", slot, tensors_known or typed_by_graph)
+            if not typed_by_graph:
+                self.refuse_unless(checks[:-1])
+            self.refuse_unless(checks[-1:])  # whether it depends on a source
         self.refuse_unless(wiring)
 
     def type_checks(self, name: str, slot: int, tensors_known: bool) -> list:
@@ -228,7 +229,9 @@ def _bind_one(w: _Writer, value: str, slot: int) -> None:
         w.refuse_unless([f"{value} is not s{slot}"])
     elif slot == w.n and w.specs[slot] is not None:
         w.line(f"s{slot} = {value}")
-        w.refuse_unless(w.type_checks(f"s{slot}", slot, tensors_known=False))
+        checks = w.type_checks(f"s{slot}", slot, tensors_known=False)
+        w.refuse_unless(checks[:-1])
+        w.refuse_unless(checks[-1:])
         w.n += 1
     else:
         w.line("return None")  # not a template structure() makes
