@@ -227,6 +227,22 @@ class GradientTape:
             self._eqns.append(eqn)
         # END SOLUTION
 
+    def _record1(self, prim: Any, args: tuple, params: dict, out: Tensor) -> None:
+        """``_record`` for a single-result primitive (what ``bind1`` binds): no tuple of
+        outputs to build and loop over unless the equation is kept."""
+        watched = self._watched
+        for a in args:
+            if id(a) in watched:
+                break
+        else:
+            return
+        if prim.vjp is NOT_DIFFERENTIABLE or out._dtype._kind != "f":
+            return
+        watched[id(out)] = out
+        eqn = _new(Eqn)
+        eqn.prim, eqn.inputs, eqn.params, eqn.outputs = prim, args, params, (out,)
+        self._eqns.append(eqn)
+
     @property
     def _tape_eqns(self) -> list:
         """The recorded equations (for students: ``print(tape._tape_eqns)``)."""

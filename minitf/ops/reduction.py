@@ -229,6 +229,9 @@ def _count(x: Tensor, axes: tuple) -> Tensor:
     return cast(reduce_prod(sizes), x._dtype)
 
 
+_ALL_AXES = tuple(tuple(range(n)) for n in range(8))  # every axis of a rank-n tensor
+
+
 def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
                 name: Optional[str] = None) -> Tensor:
     """Mean over ``axis`` (composed: sum, then divide by the count).
@@ -241,8 +244,6 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
         >>> tf.reduce_mean(tf.constant([1.0, 2.0, 4.0])).numpy()
         np.float32(2.3333333)
     """
-    abs_p, div_p, floordiv_p, mul_p, sign_p = (_ew.abs_p, _ew.div_p, _ew.floordiv_p,
-                                               _ew.mul_p, _ew.sign_p)
     x = input_tensor
     if axis is None and type(x) is Tensor and x._dtype._kind == "f" \
             and type(x._value) is np.ndarray and x._value.ndim and x._value.size:
@@ -250,11 +251,15 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
         # elements. Sum, then divide by the size (a constant): two equations as below,
         # without the general axis and count handling (~2 µs).
         value = x._value
-        total = bind1(sum_p, x, axis=tuple(range(value.ndim)), keepdims=bool(keepdims))
+        ndim = value.ndim
+        axes = _ALL_AXES[ndim] if ndim < len(_ALL_AXES) else tuple(range(ndim))
+        total = bind1(sum_p, x, axis=axes, keepdims=bool(keepdims))
         n = _new(Tensor)
         n._value = x._dtype.scalar(value.size)
         n._dtype = x._dtype
         return bind1(_ew.div_p, total, n)
+    abs_p, div_p, floordiv_p, mul_p, sign_p = (_ew.abs_p, _ew.div_p, _ew.floordiv_p,
+                                               _ew.mul_p, _ew.sign_p)
     x = to_tensor(input_tensor)
     axes = normalize_axes(axis, len(x._shape), "Mean")
     if axes and x._dtype._kind in sum_p.dtype_kinds:
