@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Iterator, Optional
 
 import numpy as np
@@ -105,7 +106,11 @@ _GATHER_PASS_BYTES = 16 << 20
 
 
 def _row_bytes(plan: Any) -> int:
-    return sum(a.itemsize * (a.size // len(a)) if len(a) else 0 for a in plan.arrays)
+    rows = len(plan.arrays[0]) if plan.arrays else 0
+    return sum(map(_NBYTES, plan.arrays)) // rows if rows else 0
+
+
+_NBYTES = operator.attrgetter("nbytes")
 
 
 def _tensor_gathered_batches(plan: Any, dtypes: list, batch_size: int,

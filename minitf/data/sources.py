@@ -68,7 +68,11 @@ class TensorSliceDataset(Dataset):
             lambda a: TensorSpec._make(tuple(a.shape[1:]), structure._dtype_of(a)), element))
 
     def _plan(self) -> RowPlan:
-        return RowPlan.rows(self._arrays)
+        # Immutable (the arrays, and every pass reads all rows in order): made once.
+        plan = self.__dict__.get("_rows_plan")
+        if plan is None:
+            plan = self._rows_plan = RowPlan.rows(self._arrays)
+        return plan
 
     def _cardinality(self) -> int:
         return self._n
