@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 from minitf import nest
 from minitf.backward import (_base_variable, all_source_keys, backward_pass, pullback,
@@ -178,30 +178,22 @@ class GradientTape:
 
     def _on_variable_read(self, var: Any, value: Tensor) -> None:
         """Called by ``Variable._read`` for each recording tape."""
-        self._on_variables_read((var,), (value,))
-
-    def _on_variables_read(self, variables: Sequence[Any], values: Sequence[Tensor]
-                           ) -> None:
-        """Notes that each variable was read as the matching value (a traced call reads
-        all its captured variables at once; ``Variable._read`` reads one)."""
-        watched, reads_of, known = self._watched, self._reads, self._variables
-        for var, value in zip(variables, values):
-            vid = id(var)
-            if vid not in known:
-                if not (vid in self._explicit or (self._watch_accessed and var._trainable)):
-                    continue
-                known[vid] = var
-            if value._dtype._kind != "f":
-                continue  # listed in watched_variables() (as TF does), never differentiated
-            reads = reads_of.get(vid)
-            if reads is None:
-                reads_of[vid] = [value]
-            elif reads[-1] is value or any(r is value for r in reads):  # not `in`: it calls ==
-                continue
-            else:
-                reads.append(value)  # the variable was assigned a new value since
-            watched[id(value)] = value
-            self._roots.add(id(value))
+        vid = id(var)
+        if vid not in self._variables:
+            if not (vid in self._explicit or (self._watch_accessed and var._trainable)):
+                return
+            self._variables[vid] = var
+        if value._dtype._kind != "f":
+            return  # listed in watched_variables() (as TF does), but never differentiated
+        reads = self._reads.get(vid)
+        if reads is None:
+            self._reads[vid] = [value]
+        elif reads[-1] is value or any(r is value for r in reads):  # not `in`: it calls ==
+            return
+        else:
+            reads.append(value)  # the variable was assigned a new value since
+        self._watched[id(value)] = value
+        self._roots.add(id(value))
 
     def _record(self, prim: Any, args: tuple, params: dict, outs: tuple) -> None:
         """Keeps ``outs = prim(*args, **params)`` if a watched tensor flows into it."""
@@ -219,29 +211,11 @@ class GradientTape:
             if o._dtype._kind == "f":
                 watched[id(o)] = o
                 kept = True
-        if kept:
-            # Eqn(prim, args, params, outs), without running __init__ (one call fewer
-            # on every recorded op).
+        if kept:  # Eqn(prim, args, params, outs), minus the __init__ call
             eqn = _new(Eqn)
             eqn.prim, eqn.inputs, eqn.params, eqn.outputs = prim, args, params, outs
             self._eqns.append(eqn)
         # END SOLUTION
-
-    def _record1(self, prim: Any, args: tuple, params: dict, out: Tensor) -> None:
-        """``_record`` for a single-result primitive (what ``bind1`` binds): no tuple of
-        outputs to build and loop over unless the equation is kept."""
-        watched = self._watched
-        for a in args:
-            if id(a) in watched:
-                break
-        else:
-            return
-        if prim.vjp is NOT_DIFFERENTIABLE or out._dtype._kind != "f":
-            return
-        watched[id(out)] = out
-        eqn = _new(Eqn)
-        eqn.prim, eqn.inputs, eqn.params, eqn.outputs = prim, args, params, (out,)
-        self._eqns.append(eqn)
 
     @property
     def _tape_eqns(self) -> list:

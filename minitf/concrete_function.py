@@ -273,11 +273,11 @@ class ConcreteFunction:
             if self._captures_are_variables and ctx.builder is None:
                 # Variable._read of each, written out (eager, recording): the tapes
                 # watch the values read.
-                captures = graph.captures
-                reads = [c._tensor for c in captures]
-                for tape in ctx.tapes:
-                    tape._on_variables_read(captures, reads)
-                values += reads
+                for c in graph.captures:
+                    t = c._tensor
+                    for tape in ctx.tapes:
+                        tape._on_variable_read(c, t)
+                    values.append(t)
             else:
                 for c, is_variable in zip(graph.captures, self._captured_variables):
                     values.append(c._read() if is_variable else c)  # tapes watch reads

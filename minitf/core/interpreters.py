@@ -265,8 +265,10 @@ def bind1(prim: Primitive, *args: Any, **params: Any) -> Any:
         dtype = _DTYPE_OF_BUFFER_DTYPE[value.dtype] if type(value) is _ndarray \
             else _dtype_of_buffer(value)
     out._dtype = dtype
-    for tape in ctx.tapes:
-        tape._record1(prim, args, params, out)
+    if ctx.tapes:
+        outs = (out,)
+        for tape in ctx.tapes:
+            tape._record(prim, args, params, outs)
     return out
 
 
