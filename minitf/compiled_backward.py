@@ -55,7 +55,7 @@ from typing import Any, Optional
 from minitf.config import _settings
 from minitf.core.compile import exec_source, lower
 from minitf.core.graph import Graph
-from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _state
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _state, _wrap
 from minitf.tape_matcher import match_lines
 from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
@@ -225,12 +225,9 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     plan, tensors = found
     _stats["last"] = plan
     values = plan.fn(*[tensors[i]._value for i in plan.used])
-    grads: list = [None] * plan.n_sources
-    new, dtype_of = object.__new__, _DTYPE_OF_BUFFER_DTYPE
+    grads: list = [None] * plan.n_sources  # (once per structure: plan.run does it after)
     for i, v in zip(plan.placement, values):
-        g = grads[i] = new(Tensor)  # interpreters._wrap, written out
-        g._value = v
-        g._dtype = dtype_of[v.dtype]
+        grads[i] = _wrap(v)
     return grads
 
 

@@ -139,7 +139,7 @@ class ConcreteFunction:
         self._fast: Any = None  # the generated eager call (see _fast_call)
         self._pack = _packer(output_template)
         self._captured_variables = [isinstance(c, Variable) for c in graph.captures]
-        # A module's method captures its variables and nothing else: read them in one go.
+        # A module's method captures its variables and nothing else (see _call_flat).
         self._captures_are_variables = bool(graph.captures) and all(
             type(c) is Variable for c in graph.captures)
 

@@ -90,7 +90,10 @@ def _watched_inputs(graph: Graph, args: Sequence[Any], tapes: tuple) -> tuple:
     """
     if len(tapes) == 1 and hasattr(tapes[0], "_watched"):  # one GradientTape: the usual
         ids = tapes[0]._watched
-        return tuple([i for i in _float_inputs(graph) if id(args[i]) in ids])
+        floats = _float_inputs(graph)
+        if len(floats) == len(args):  # all inputs float: select in C, no Python loop
+            return tuple(compress(floats, map(ids.__contains__, map(id, args))))
+        return tuple([i for i in floats if id(args[i]) in ids])
     watched = []
     for i in _float_inputs(graph):
         key = id(args[i])
@@ -127,15 +130,7 @@ def call_graph(graph: Graph, args: Sequence[Any], ctx: Any = None) -> list:
     tapes = ctx.tapes
     if not tapes:
         return bind(call_p, *args, graph=graph)
-    if len(tapes) == 1 and hasattr(tapes[0], "_watched"):  # one GradientTape: the usual
-        watched = tapes[0]._watched
-        floats = _float_inputs(graph)
-        if len(floats) == len(args):  # all inputs float: select in C, no Python loop
-            wrt = tuple(compress(floats, map(watched.__contains__, map(id, args))))
-        else:
-            wrt = tuple([i for i in floats if id(args[i]) in watched])
-    else:
-        wrt = _watched_inputs(graph, args, tapes)
+    wrt = _watched_inputs(graph, args, tapes)
     if not wrt:
         return bind(call_p, *args, graph=graph)
     split = graph._derived.get(("split", wrt))  # every call after the first
