@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 from itertools import compress
+from operator import attrgetter
 from typing import Any, Optional, Sequence
 
 from minitf import errors
@@ -63,6 +64,9 @@ def _call_abstract(*specs: TensorSpec, graph: Graph, **params: Any) -> list:
 @call_p.def_impl("numpy")
 def _call_numpy(*buffers: Any, graph: Graph, **params: Any) -> tuple:
     return graph.compiled()(*buffers)
+
+
+_VALUE = attrgetter("_value")  # a tensor's buffer
 
 
 def _float_inputs(graph: Graph) -> tuple:
@@ -152,7 +156,7 @@ def call_graph(graph: Graph, args: Sequence[Any], ctx: Any = None) -> list:
             outs = interpreters.eager_apply(call_p, args, {"graph": fwd})
         else:  # NumPy: run the compiled forward graph on the buffers directly
             try:
-                values = (fwd._compiled or fwd.compiled())(*[a._value for a in args])
+                values = (fwd._compiled or fwd.compiled())(*map(_VALUE, args))
             except (AttributeError, KeyError, TypeError, ValueError) as e:
                 raise interpreters._explain_failure(call_p, args, {"graph": fwd}, e) from e
             outs = []
