@@ -94,3 +94,17 @@ def test_tensor_dtypes_follow_numpy_buffers() -> None:
               tf.uint8, tf.bool):
         t = tf.zeros([2], d)
         assert t.dtype is d and t.numpy().dtype == d.as_numpy_dtype
+
+
+def test_dtype_scalar_is_the_numpy_scalar_made_once_and_keeps_the_sign_of_zero():
+    # DType.scalar memoizes NumPy scalars of Python numbers (a training step converts
+    # the same learning rate every time); -0.0 == 0.0 as dict keys, so zeros are not
+    # memoized: each keeps its sign.
+    a = tf.float32.scalar(0.01)
+    assert a is tf.float32.scalar(0.01)
+    assert type(a) is np.float32 and a == np.float32(0.01)
+    assert type(tf.float64.scalar(0.01)) is np.float64
+    assert np.signbit(tf.float32.scalar(0.0)) == False  # noqa: E712 - NumPy bool
+    assert np.signbit(tf.float32.scalar(-0.0)) == True  # noqa: E712
+    assert np.signbit(tf.float32.scalar(0.0)) == False  # noqa: E712
+    assert tf.int32.scalar(3) == 3 and type(tf.int32.scalar(3)) is np.int32
