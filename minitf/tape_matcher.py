@@ -6,8 +6,9 @@ training loop matches the *same* template at every step, so all of that branchin
 decided in advance. :func:`compile_match` decides it once and writes the checks that
 remain as one Python function, the way :mod:`minitf.core.compile` writes a graph:
 
-* a slot first seen as an input gets a name (``s0``, ``s1``, ...) and one line checking
-  its shape, dtype and whether it depends on a source (its type is the template's);
+* a slot first seen as an input gets a name (``s0``, ``s1``, ...), a line checking its
+  shape and dtype, and one checking whether it depends on a source; a traced call's
+  residuals get only the second (their types follow from its graph and inputs);
 * a slot seen before is compared by identity (the wiring);
 * parameters are compared with the template's values, tensors in them as slots;
 * the function returns the slot tensors, or None at the first difference.
@@ -16,6 +17,8 @@ It accepts exactly the tapes :func:`~minitf.tape_structure.match` accepts, which
 tests check on generated programs (and, being stricter about outputs that alias an
 earlier tensor, one kind of tape ``match`` would let through and ``structure`` would
 refuse). About three times faster: for the seed's training step ~6 µs instead of ~20.
+:func:`match_lines` gives the same checks as lines for code that continues after them
+(:mod:`minitf.compiled_backward` follows them with the backward graph).
 
 Example:
     >>> import minitf as tf
