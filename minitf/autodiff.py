@@ -35,6 +35,7 @@ from typing import Any, Iterator
 from minitf import nest
 from minitf.backward import (_base_variable, all_source_keys, backward_pass, pullback,
                              relevant_ids)
+from minitf.compiled_backward import variables_pullback
 from minitf.core.graph import Eqn
 from minitf.core.interpreters import Context, _context
 from minitf.core.primitive import NOT_DIFFERENTIABLE
@@ -48,6 +49,7 @@ _EMPTY: frozenset = frozenset()
 _new = object.__new__
 
 _NESTED = (list, tuple, dict)
+_FLAT = (list, tuple)
 _NON_PERSISTENT_AGAIN = (
     "A non-persistent GradientTape can only be used to compute one set of gradients (or "
     "jacobians). Create the tape with tf.GradientTape(persistent=True) to call gradient() "
@@ -319,6 +321,14 @@ class GradientTape:
             >>> t.gradient(loss, {"w": w})["w"].numpy()
             array([2., 4.], dtype=float32)
         """
+        if (type(sources) in _FLAT and output_gradients is None and not self._used
+                and not self._recording and unconnected_gradients is _NONE):
+            # `tape.gradient(loss, model.variables)`: a plan checking the reads itself.
+            grads = variables_pullback(self, target, sources)
+            if grads is not None:
+                if not self._persistent:
+                    self._end_differentiation()
+                return grads if type(sources) is list else tuple(grads)
         if self._used or self._recording:
             self._begin_differentiation()
         if unconnected_gradients is not _NONE:
@@ -326,16 +336,7 @@ class GradientTape:
                 getattr(unconnected_gradients, "value", unconnected_gradients))
         flat_targets = nest.flatten(target) if isinstance(target, _NESTED) else [target]
         single_source = not isinstance(sources, _NESTED)
-        # A flat list or tuple of sources (`tape.gradient(loss, model.variables)`, every
-        # training step) needs no nest walk either way.
-        flat_list = not single_source and type(sources) in (list, tuple)
-        if flat_list:
-            for s in sources:
-                if isinstance(s, _NESTED):
-                    flat_list = False
-                    break
-        flat_sources = [sources] if single_source else (
-            list(sources) if flat_list else nest.flatten(sources))
+        flat_sources = [sources] if single_source else nest.flatten(sources)
         if output_gradients is None:
             flat_og: list = [None] * len(flat_targets)
         else:
@@ -350,9 +351,7 @@ class GradientTape:
                          relevant_ids(self, keys), unconnected_gradients is _ZERO)
         if not self._persistent:
             self._end_differentiation()
-        if single_source:
-            return grads[0]
-        return type(sources)(grads) if flat_list else nest.pack_sequence_as(sources, grads)
+        return grads[0] if single_source else nest.pack_sequence_as(sources, grads)
 
     def _begin_differentiation(self) -> None:
         if self._used:

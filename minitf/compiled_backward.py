@@ -55,12 +55,14 @@ from typing import Any, Optional
 from minitf.config import _settings
 from minitf.core.compile import exec_source, lower
 from minitf.core.graph import Graph
-from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _state, _wrap
+from minitf.core.interpreters import EAGER, _context, _DTYPE_OF_BUFFER_DTYPE, _state, _wrap
 from minitf.tape_matcher import match_lines
 from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
+from minitf.variables import Variable
 
-__all__ = ["backward_graph", "compiled_pullback", "last_graph", "cache_info", "clear_cache"]
+__all__ = ["backward_graph", "compiled_pullback", "variables_pullback", "last_graph",
+           "cache_info", "clear_cache"]
 
 #: Set to False to always walk tapes in Python (to compare, or to step through VJPs).
 enabled = True
@@ -79,7 +81,8 @@ _stats = {"hits": 0, "compiled": 0, "last": None}
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "run")
+    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "run",
+                 "run_variables")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
         self.graph = graph
@@ -92,11 +95,13 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
-        # Matching, the graph and wrapping its results, as one function (_compile_runner).
+        # Matching, the graph and wrapping its results, as one function (_compile_runner);
+        # the same for sources that are all variables, checked through their reads.
         self.run: Any = None
+        self.run_variables: Any = None
 
 
-def _compile_runner(plan: _Plan) -> Any:
+def _compile_runner(plan: _Plan, variable_sources: bool = False) -> Any:
     """One function for a plan: the template's checks, then the graph, then the wrapping.
 
     ``run(eqns, targets, ogs, keys, relevant)`` returns the gradients (Tensors or None,
@@ -104,13 +109,17 @@ def _compile_runner(plan: _Plan) -> Any:
     are :func:`minitf.tape_matcher.match_lines`; they bind each slot's tensor to
     ``s<slot>``, the names the graph's inputs carry, so the graph's straight-line code
     follows once each used name is rebound to its tensor's buffer. Its source is
-    ``run.__minitf_source__``.
+    ``run.__minitf_source__``. With ``variable_sources`` it is
+    ``run(eqns, targets, ogs, sources, reads, roots, relevant)`` (see
+    :func:`variables_pullback`).
     """
-    lines, namespace, _ = match_lines(plan.template)
+    lines, namespace, _ = match_lines(plan.template, variable_sources)
     graph = Graph([plan.graph.inputs[i] for i in plan.used], plan.graph.eqns,
                   plan.graph.outputs, name=plan.graph.name)
-    reserved = (*namespace, "eqns", "targets", "ogs", "keys", "relevant", "seen", "new",
-                "dtype_of")
+    arguments = ("eqns, targets, ogs, sources, reads, roots, relevant" if variable_sources
+                 else "eqns, targets, ogs, keys, relevant")
+    reserved = (*namespace, *arguments.split(", "), "seen", "new", "dtype_of", "map", "set",
+                "id", "len")
     prog = lower(graph, reserved=reserved)
     namespace.update(prog.namespace, new=object.__new__, dtype_of=_DTYPE_OF_BUFFER_DTYPE)
     body = [f"{name} = s{slot}._value" for name, slot in zip(prog.input_names, plan.used)]
@@ -123,7 +132,7 @@ def _compile_runner(plan: _Plan) -> Any:
         grads[source] = f"grad{j}"
     body.append(f"return [{', '.join(grads)}]")
     source_text = "\n".join([
-        "def run_plan(eqns, targets, ogs, keys, relevant):",
+        f"def run_plan({arguments}):",
         "    try:",
         *lines,
         "    except ValueError:  # a list or tuple of another length: another structure",
@@ -231,6 +240,48 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     return grads
 
 
+def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
+    """``tape.gradient(loss, model.variables)`` from a compiled plan, or None.
+
+    The call every training step makes: one target, no output gradient, a flat list of
+    float variables. The plan's ``run_variables`` checks that the sources are
+    variables, and their reads on the tape, so neither the sources' keys nor the
+    relevant tensors are built (what :func:`compiled_pullback` needs for any
+    sources). None: take the general path, which gives the same gradients.
+
+    Example:
+        >>> import minitf as tf
+        >>> v = tf.Variable(2.0)
+        >>> for _ in range(3):  # walked, traced and run, then run through the reads
+        ...     with tf.GradientTape() as t:
+        ...         y = v * v
+        ...     grads = t.gradient(y, [v])  # gradient() calls variables_pullback
+        >>> grads[0].numpy()
+        np.float32(4.0)
+    """
+    eqns = tape._eqns
+    if (not enabled or not eqns or _context.get() is not EAGER or _state["multi_backend"]
+            or _settings["run_functions_eagerly"]):
+        return None
+    for plan in _BY_SIGNATURE.get((len(eqns), eqns[-1].prim, 1, len(sources)), ()):
+        run = plan.run_variables
+        if run is None:
+            continue
+        try:
+            grads = run(eqns, (target,), _NO_OUTPUT_GRADIENTS, sources, tape._reads,
+                        tape._roots, tape._watched)
+        except (TypeError, AttributeError):  # a value that is not a NumPy buffer
+            return None
+        if grads is not None:
+            _stats["hits"] += 1
+            _stats["last"] = plan
+            return grads
+    return None
+
+
+_NO_OUTPUT_GRADIENTS = (None,)
+
+
 def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
               relevant: Any, signature: tuple) -> Optional[tuple]:
     """``(plan, slot tensors)`` from the full key: compiled on a structure's 2nd sighting."""
@@ -258,6 +309,8 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
             return None
         plan.template = template
         plan.run = _compile_runner(plan)
+        if len(targets) == 1 and ogs[0] is None and all(type(s) is Variable for s in sources):
+            plan.run_variables = _compile_runner(plan, variable_sources=True)
         _CACHE[key] = plan
         _stats["compiled"] += 1
         if len(_BY_SIGNATURE) > _CACHE_SIZE:

@@ -64,6 +64,7 @@ from minitf.core.compile import exec_source
 from minitf.core.graph import Graph
 from minitf.tape_structure import _SLOT, _SLOTS, Template
 from minitf.tensor import Tensor
+from minitf.variables import Variable
 
 __all__ = ["compile_match", "match_lines"]
 
@@ -163,8 +164,20 @@ def compile_match(template: Template) -> Callable[..., Any]:
     return exec_source(source, namespace, "match_tape", "match_tape")
 
 
-def match_lines(template: Template) -> tuple:
+def match_lines(template: Template, variable_sources: bool = False) -> tuple:
     """The checks of :func:`compile_match`, for code that continues after them.
+
+    Args:
+        template: the structure to check for.
+        variable_sources: check the sources as ``tf.Variable`` s (see below) rather
+            than through their keys.
+
+    With ``variable_sources`` the function takes ``(eqns, targets, ogs, sources,
+    reads, roots, relevant)``: the sources themselves, and the tape's ``_reads``,
+    ``_roots`` and ``_watched`` (as ``relevant``). Each variable's reads must be the
+    template's slots, in order, and the tape's roots exactly those reads: then
+    :func:`~minitf.backward.relevant_ids` would have answered ``_watched`` and the
+    keys would have matched, so the same tapes pass; without building either.
 
     Returns:
         ``(lines, namespace, n)``: the body (indented for a ``try`` block inside a
@@ -205,12 +218,35 @@ def match_lines(template: Template) -> tuple:
             w.refuse_unless([f"og{j} is None"])
             _bind_one(w, f"og{j}", og_slot)
     n = w.n
+    if variable_sources:
+        _check_variable_reads(w, template, n)
+        return w.lines, w.namespace, n
     w.refuse_unless([f"len(keys) != {len(template.sources)}"])
     w.line("seen = {" + ", ".join(f"id(s{s}): {s}" for s in range(n)) + "}")
     w.refuse_unless([f"len(seen) != {n}"])  # one tensor in two slots: another wiring
     for i, expected in enumerate(template.sources):
         w.refuse_unless([f"tuple([seen[k] for k in keys[{i}] if k in seen]) != {expected!r}"])
     return w.lines, w.namespace, n
+
+
+def _check_variable_reads(w: _Writer, template: Template, n: int) -> None:
+    # A variable's key is [id(variable), *ids of its reads]; the template expects the
+    # slots of the reads on the tape. Reads listed one for one as those slots (and no
+    # other root) match; anything else is left to the keys (the caller falls back).
+    _unpack_names(w, "sources", [f"v{i}" for i in range(len(template.sources))])
+    w.constant("Variable", Variable)
+    w.refuse_unless([f"type(v{i}) is not Variable" for i in range(len(template.sources))])
+    for i, expected in enumerate(template.sources):
+        if not expected:  # (only a float variable is read onto the tape)
+            w.refuse_unless([f"reads.get(id(v{i}))", f"v{i}._dtype._kind != 'f'"])
+            continue
+        names = [f"r{i}_{k}" for k in range(len(expected))]
+        w.line(f"{_targets(names)} = reads.get(id(v{i}), ())")
+        w.refuse_unless([f"{name} is not s{slot}" for name, slot in zip(names, expected)])
+    w.refuse_unless([f"len(roots) != {sum(len(e) for e in template.sources)}"])
+    if n > 1:  # one tensor in two slots is another wiring (as the keys' `seen` checks)
+        slots = ", ".join(f"s{s}" for s in range(n))
+        w.refuse_unless([f"len(set(map(id, ({slots})))) != {n}"])
 
 
 def _targets(names: list) -> str:
