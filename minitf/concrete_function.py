@@ -6,7 +6,7 @@ run it in each context:
 * **eager, nothing recording** — the fast path: straight-line Python over NumPy
   buffers (see :mod:`minitf.core.compile`); no ``bind``, no Tensor in between;
 * **under a GradientTape** — one ``call`` equation whose VJP is a graph
-  (:mod:`minitf.core.call`);
+  (:mod:`minitf.core.call`), written out for one tape (:mod:`minitf.written_calls`);
 * **inside another trace** — the ``call`` equation is staged into the outer graph.
 
 Captured variables are read at every call (by reference), and the new values of the
@@ -35,13 +35,13 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Sequence
 
 from minitf import nest
-from minitf.core.call import call_graph
-from minitf.core.compile import exec_source, lower
+from minitf.core.call import _watched_inputs, call_graph
 from minitf.core.graph import Graph
 from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _context, _state
 from minitf.core.spec import TensorSpec, shape_str
 from minitf.tensor import Tensor
 from minitf.variables import Variable
+from minitf.written_calls import write_eager_call, write_taped_call
 
 __all__ = ["ConcreteFunction", "VariableSpec", "type_string"]
 
@@ -137,6 +137,9 @@ class ConcreteFunction:
         self._owner = owner                  # the Function (binds call arguments)
         self._n_args = graph.num_args
         self._fast: Any = None  # the generated eager call (see _fast_call)
+        # The generated call under one GradientTape (minitf.written_calls): None until a
+        # taped call has run, False where it cannot be written.
+        self._taped: Any = None
         self._pack = _packer(output_template)
         self._captured_variables = [isinstance(c, Variable) for c in graph.captures]
         # A module's method captures its variables and nothing else (see _call_flat).
@@ -282,6 +285,8 @@ class ConcreteFunction:
                 for c, is_variable in zip(graph.captures, self._captured_variables):
                     values.append(c._read() if is_variable else c)  # tapes watch reads
             outs = call_graph(graph, values, ctx)
+            if self._taped is None and ctx.builder is None:
+                self._write_taped_call(ctx.tapes, values)
             if graph.assigned:
                 targets = list(flat_args) + graph.captures
         if graph.assigned:
@@ -346,6 +351,14 @@ class ConcreteFunction:
         cf._created_variables = []
         return cf
 
+    def _write_taped_call(self, tapes: tuple, values: list) -> None:
+        # After a call under one GradientTape: write that call out for the next ones,
+        # for the inputs this tape watched (a later call with others takes this path).
+        if len(tapes) == 1 and hasattr(tapes[0], "_watched"):
+            wrt = _watched_inputs(self.graph, values, tapes)
+            if wrt:
+                self._taped = write_taped_call(self, wrt) or False
+
     def _fast_call(self) -> Optional[Callable[..., Any]]:
         """A generated function taking the positional eager tensors; None if not possible.
 
@@ -355,7 +368,7 @@ class ConcreteFunction:
         calls themselves. Once made, it is also ``self._fast``.
         """
         if self._fast is None:
-            self._fast = _make_fast_call(self) or False
+            self._fast = write_eager_call(self) or False
         return self._fast or None
 
 
@@ -390,53 +403,3 @@ def _named_specs(t: Any, name: str) -> Any:
         items = [_named_specs(v, f"{name}_{i}") for i, v in enumerate(t)]
         return type(t)(items) if not hasattr(type(t), "_fields") else type(t)(*items)
     return t
-
-
-def _make_fast_call(cf: ConcreteFunction) -> Optional[Callable[..., Any]]:
-    graph = cf.graph
-    if not all(isinstance(c, Variable) for c in graph.captures):
-        return None
-    n_args = graph.num_args
-    arg_names = [f"_a{i}" for i in range(n_args)]
-    try:
-        prog = lower(graph, reserved=tuple(arg_names) + ("_Tensor", "_new", "_DT", "_pack",
-                                                         "_template"))
-    except NotImplementedError:
-        return None
-    ns = prog.namespace
-    ns.update(_Tensor=Tensor, _new=object.__new__, _DT=_DTYPE_OF_BUFFER_DTYPE,
-              _pack=nest.pack_sequence_as, _template=cf._template)
-    lines = [f"def _fast({', '.join(arg_names)}):"]
-    for i, name in enumerate(prog.input_names):
-        if i < n_args:
-            lines.append(f"    {name} = _a{i}._value")
-        else:
-            ns[f"_v{i}"] = graph.captures[i - n_args]
-            lines.append(f"    {name} = _v{i}._tensor._value  # read the variable")
-    lines += [f"    {line}" for line in prog.lines]
-    wrapped = []
-    for j, expr in enumerate(prog.output_exprs):
-        lines.append(f"    _o{j} = _new(_Tensor); _o{j}._value = {expr}; "
-                     f"_o{j}._dtype = _DT[{expr}.dtype]")
-        wrapped.append(f"_o{j}")
-    n_res = graph.num_results
-    for k, index in enumerate(graph.assigned):
-        if index < n_args:
-            lines.append(f"    _a{index}._tensor = _o{n_res + k}")
-        else:
-            lines.append(f"    _v{index}._tensor = _o{n_res + k}  # write the variable back")
-    template = cf._template
-    leaves = nest.flatten(template) if template is not None else []
-    if template is None:
-        lines.append("    return None")
-    elif not nest.is_nested(template):
-        lines.append(f"    return _o{template}")
-    elif type(template) in (tuple, list) and all(isinstance(i, int) for i in template) \
-            and len(template) == len(leaves):
-        items = ", ".join(f"_o{i}" for i in template) + ("," if len(template) == 1 else "")
-        lines.append(f"    return {'(' if type(template) is tuple else '['}{items}"
-                     f"{')' if type(template) is tuple else ']'}")
-    else:
-        items = ", ".join("None" if i is None else f"_o{i}" for i in leaves)
-        lines.append(f"    return _pack(_template, [{items}])")
-    return exec_source("\n".join(lines), ns, "_fast", graph.name)

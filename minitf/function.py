@@ -145,9 +145,14 @@ class Function(ArgumentBinding):
             else:
                 cf = self._by_key.get(key)
                 if cf is not None and not config._settings["run_functions_eagerly"]:
-                    if _context.get() is EAGER:
+                    ctx = _context.get()
+                    if ctx is EAGER:
                         return cf._fast(*args)
-                    return cf._call_flat(args)  # under a tape: one `call` equation
+                    if cf._taped and ctx.builder is None and len(ctx.tapes) == 1:
+                        out = cf._taped(ctx.tapes[0], *args)  # a training step's call
+                        if out is not None:
+                            return out
+                    return cf._call_flat(args)  # under tapes: one `call` equation
         return self._call(args, kwargs)
 
     def _call(self, args: tuple, kwargs: dict) -> Any:

@@ -1,0 +1,134 @@
+"""A written taped call records exactly what the general path records.
+
+``minitf.written_calls.write_taped_call`` writes a concrete function's call under one
+GradientTape as one generated function. The promise: the tape it leaves is the tape
+``ConcreteFunction._call_flat`` (through ``call_graph``) would leave — the same one
+``call`` equation, the same watched tensors and variable reads — so gradients are the
+same bit for bit; and wherever the tape or what it watches differs from the case it was
+written for, it steps aside (returns None) and the general path runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import minitf as tf
+from minitf.core.interpreters import _state
+
+pytestmark = pytest.mark.graphs
+
+
+@pytest.fixture(autouse=True)
+def _numpy_only():
+    # Importing the GPU module elsewhere turns the NumPy-only fast paths off.
+    saved = _state["multi_backend"]
+    _state["multi_backend"] = False
+    yield
+    _state["multi_backend"] = saved
+
+
+class _Model(tf.Module):
+    def __init__(self):
+        self.w = tf.Variable([0.5, -1.0, 2.0])
+        self.b = tf.Variable(0.25)
+        self.steps = tf.Variable(3)  # an integer capture: never differentiated
+
+    @tf.function
+    def __call__(self, x):
+        return tf.tanh(self.w * x) + self.b * tf.cast(self.steps, tf.float32)
+
+    @tf.function
+    def pair(self, x, n):
+        return {"sum": tf.reduce_sum(self.w * x), "scaled": self.b * x * tf.cast(n, x.dtype)}
+
+
+def _tape_of(call, watch_x=False):
+    """Records ``call`` (twice before, so the written call exists); the tape's facts."""
+    x = tf.constant([1.0, 2.0, -0.5])
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            if watch_x:
+                tape.watch(x)
+            out = call(x)
+            parts = [tf.reduce_sum(t) for t in tf.nest.flatten(out)]
+            loss = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    (eqn,) = [e for e in tape._eqns if e.prim.name == "call"]
+    facts = {"ops": tape.recorded_operations(),
+             "params": [(k, type(v).__name__) for k, v in eqn.params.items()],
+             "inputs": [id(t) in tape._watched for t in eqn.inputs],
+             "reads": sorted(len(r) for r in tape._reads.values()),
+             "roots": len(tape._roots)}
+    sources = [x] + list(call.__self__.trainable_variables) if watch_x \
+        else list(call.__self__.trainable_variables)
+    grads = tape.gradient(loss, sources)
+    return facts, [None if g is None else g.numpy() for g in grads]
+
+
+@pytest.mark.parametrize("method", ["__call__", "pair"])
+@pytest.mark.parametrize("watch_x", [False, True])
+def test_the_written_call_leaves_the_tape_the_general_path_leaves(method, watch_x,
+                                                                   monkeypatch):
+    from minitf.concrete_function import ConcreteFunction
+    written_model, general_model = _Model(), _Model()
+
+    def bound(model):
+        fn = getattr(model, method)
+        call = (lambda x: fn(x)) if method == "__call__" else (lambda x: fn(x, 2))
+        call.__self__ = model
+        return call
+
+    written = _tape_of(bound(written_model), watch_x)
+    (cf,) = getattr(written_model, method)._cache.values()
+    assert callable(cf._taped)  # written at the first taped call, used by the others
+    # The general path: _call_flat and call_graph at every call, nothing written.
+    monkeypatch.setattr(ConcreteFunction, "_write_taped_call", lambda *args: None)
+    general = _tape_of(bound(general_model), watch_x)
+    (cf,) = getattr(general_model, method)._cache.values()
+    assert cf._taped is None
+    assert written[0] == general[0]
+    assert [g is None for g in written[1]] == [g is None for g in general[1]]
+    for w, g in zip(written[1], general[1]):
+        if w is not None:
+            np.testing.assert_array_equal(w, g)
+
+
+def test_the_seed_model_runs_the_written_call_and_steps_aside_when_x_is_watched():
+    model, x = _Model(), tf.constant([1.0, 2.0, -0.5])
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            model(x)
+    (cf,) = model.__call__._cache.values()
+    source = cf._taped.__minitf_source__
+    assert "tape._record(_call_p, args" in source and "_fwd(" in source
+    # Written for "variables watched, x not": with x watched it answers None ...
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        assert cf._taped(tape, x) is None
+        y = model(x)  # ... and the general path records the call with x's cotangent
+    dx = tape.gradient(y, x)
+    w = model.w.numpy()
+    np.testing.assert_allclose(dx.numpy(), w * (1 - np.tanh(w * x.numpy()) ** 2), rtol=1e-6)
+
+
+def test_two_tapes_or_a_function_that_assigns_take_the_general_path():
+    v = tf.Variable(2.0)
+    counter = tf.Variable(0.0)
+
+    @tf.function
+    def square_and_count(x):
+        counter.assign_add(1.0)
+        return v * v * x
+
+    x = tf.constant(3.0)
+    for _ in range(3):
+        with tf.GradientTape() as outer, tf.GradientTape() as inner:
+            y = square_and_count(x)
+        assert float(inner.gradient(y, v)) == 12.0 and float(outer.gradient(y, v)) == 12.0
+    assert float(counter) == 3.0  # the assignment ran at every call
+    (cf,) = square_and_count._cache.values()
+    assert cf._taped is None  # never one tape at a time: nothing written yet
+    with tf.GradientTape() as tape:
+        y = square_and_count(x)
+    assert cf._taped is False  # it assigns a variable: not written
+    assert float(tape.gradient(y, v)) == 12.0 and float(counter) == 4.0
