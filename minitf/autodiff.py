@@ -37,7 +37,7 @@ from minitf.backward import (_base_variable, all_source_keys, backward_pass, pul
                              relevant_ids)
 from minitf.compiled_backward import variables_pullback
 from minitf.core.graph import Eqn
-from minitf.core.interpreters import Context, _context
+from minitf.core.interpreters import Context, _context, current
 from minitf.core.primitive import NOT_DIFFERENTIABLE
 from minitf.tensor import Tensor
 from minitf.variables import Variable
@@ -50,6 +50,9 @@ _new = object.__new__
 
 _NESTED = (list, tuple, dict)
 _FLAT = (list, tuple)
+# The context variable's methods, bound once: `_context.get()` on a name imported from
+# another module is a slow attribute load in CPython 3.11 (it expects a module there).
+_set_context, _reset_context = _context.set, _context.reset
 _NON_PERSISTENT_AGAIN = (
     "A non-persistent GradientTape can only be used to compute one set of gradients (or "
     "jacobians). Create the tape with tf.GradientTape(persistent=True) to call gradient() "
@@ -112,14 +115,14 @@ class GradientTape:
         if self._recording:
             raise ValueError("Tape is still recording, This can happen if you try to re-enter "
                              "an already-active tape.")
-        ctx = _context.get()
-        self._token = _context.set(Context(ctx.tapes + (self,), ctx.builder, ctx.device))
+        ctx = current()
+        self._token = _set_context(Context(ctx.tapes + (self,), ctx.builder, ctx.device))
         self._recording = True
         return self
 
     def __exit__(self, *exc: Any) -> None:
         if self._token is not None:
-            _context.reset(self._token)
+            _reset_context(self._token)
             self._token = None
         self._recording = False
 

@@ -26,7 +26,8 @@ from typing import Any, Container, Optional
 import numpy as np
 
 from minitf.compiled_backward import compiled_pullback
-from minitf.core.interpreters import _context, bind1
+from minitf.core.interpreters import bind1
+from minitf.core.interpreters import current as _current_context
 from minitf.ops.creation import ones_like_p, zeros_like_p
 from minitf.ops.elementwise import add_p
 from minitf.tensor import Tensor, convert_to_tensor
@@ -272,7 +273,7 @@ def pullback(tape: Any, targets: list, output_gradients: list, sources: list, ke
         >>> [float(g) for g in pullback(t, [y], [None], [x], keys, relevant_ids(t, keys), False)]
         [6.0]
     """
-    ctx = _context.get()
+    ctx = _current_context()
     if not ctx.tapes and ctx.builder is None:
         # Nothing records this backward pass: a tape seen before runs compiled code.
         grads = compiled_pullback(tape._eqns, targets, output_gradients, sources, keys,

@@ -55,7 +55,8 @@ from typing import Any, Optional
 from minitf.config import _settings
 from minitf.core.compile import exec_source, lower
 from minitf.core.graph import Graph
-from minitf.core.interpreters import EAGER, _context, _DTYPE_OF_BUFFER_DTYPE, _state, _wrap
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, EAGER, _state, _wrap
+from minitf.core.interpreters import current as _current_context
 from minitf.tape_matcher import match_lines
 from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
@@ -260,7 +261,7 @@ def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
         np.float32(4.0)
     """
     eqns = tape._eqns
-    if (not enabled or not eqns or _context.get() is not EAGER or _state["multi_backend"]
+    if (not enabled or not eqns or _current_context() is not EAGER or _state["multi_backend"]
             or _settings["run_functions_eagerly"]):
         return None
     for plan in _BY_SIGNATURE.get((len(eqns), eqns[-1].prim, 1, len(sources)), ()):

@@ -37,7 +37,8 @@ from typing import Any, Callable, Optional, Sequence
 from minitf import nest
 from minitf.core.call import _watched_inputs, call_graph
 from minitf.core.graph import Graph
-from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _context, _state
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _state
+from minitf.core.interpreters import current as _current_context
 from minitf.core.spec import TensorSpec, shape_str
 from minitf.tensor import Tensor
 from minitf.variables import Variable
@@ -267,7 +268,7 @@ class ConcreteFunction:
     def _call_flat(self, flat_args: Sequence[Any]) -> Any:
         """Runs the graph on the flat argument leaves (tensors and variables)."""
         graph = self.graph
-        ctx = _context.get()
+        ctx = _current_context()
         if ctx.builder is None and not ctx.tapes and not _state["multi_backend"]:
             targets = list(flat_args) + graph.captures
             outs = self._run_eager(targets)

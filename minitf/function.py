@@ -43,7 +43,8 @@ from typing import Any, Callable, Optional, Sequence
 from minitf import config, nest
 from minitf.concrete_function import ConcreteFunction
 from minitf.function_args import ArgumentBinding
-from minitf.core.interpreters import EAGER, _context, _state
+from minitf.core.interpreters import EAGER, _state
+from minitf.core.interpreters import current as _current_context
 from minitf.core.passes import simplify
 from minitf.core.tracing import GraphBuilder, current_builder
 from minitf.tensor import Tensor, convert_to_tensor
@@ -145,7 +146,7 @@ class Function(ArgumentBinding):
             else:
                 cf = self._by_key.get(key)
                 if cf is not None and not config._settings["run_functions_eagerly"]:
-                    ctx = _context.get()
+                    ctx = _current_context()
                     if ctx is EAGER:
                         return cf._fast(*args)
                     if cf._taped and ctx.builder is None and len(ctx.tapes) == 1:

@@ -130,6 +130,7 @@ class BatchDataset(Dataset):
     """``batch(batch_size, drop_remainder)``."""
 
     _tf_name = "_BatchDataset"
+    _flat_dtypes: Any = None  # made on first use (see _tensor_elements)
 
     def __init__(self, input_dataset: Dataset, batch_size: Any, drop_remainder: bool) -> None:
         self._batch_size = _batch_size(batch_size, "batch")
@@ -155,7 +156,7 @@ class BatchDataset(Dataset):
         if not plan.in_order and not 0 <= plan.rows_per_pass * _row_bytes(plan) \
                 <= _GATHER_PASS_BYTES:
             return None  # batches are gathered one by one (plan_batches)
-        dtypes = self.__dict__.get("_flat_dtypes")
+        dtypes = self._flat_dtypes
         if dtypes is None:  # once per dataset: its spec never changes
             flat_tuple = type(spec) is tuple and not any(nest.is_nested(s) for s in spec)
             # Other structures take the general packer (False: not this path).

@@ -58,6 +58,10 @@ class Dataset(TransformationMethods):
         [np.int64(0), np.int64(2), np.int64(4)]
     """
 
+    # Caches made on first use, as class-level defaults (never through __dict__, which
+    # makes every attribute read of the instance slower in CPython 3.11).
+    _packer_cache: Optional[tuple] = None  # (GPU backend active?, packer)
+
     # Set by every subclass's __init__ (through Dataset.__init__).
     _inputs: tuple = ()
 
@@ -168,7 +172,7 @@ class Dataset(TransformationMethods):
         A training loop starts a pass every epoch; building the packer walks the spec
         (~20 µs). It depends only on the spec and on whether a GPU backend is active.
         """
-        cached = self.__dict__.get("_packer_cache")
+        cached = self._packer_cache
         if cached is not None and cached[0] == interpreters._state["multi_backend"]:
             return cached[1]
         packer = structure.make_packer(self.element_spec)  # may resolve the device first

@@ -40,6 +40,7 @@ class TensorSliceDataset(Dataset):
     """``Dataset.from_tensor_slices``: row ``i`` of every component is element ``i``."""
 
     _tf_name = "_TensorSliceDataset"
+    _rows_plan: Optional[RowPlan] = None  # made on first use (see _plan)
 
     def __init__(self, tensors: Any) -> None:
         element = structure.normalize_element(tensors, "from_tensor_slices input")
@@ -69,7 +70,7 @@ class TensorSliceDataset(Dataset):
 
     def _plan(self) -> RowPlan:
         # Immutable (the arrays, and every pass reads all rows in order): made once.
-        plan = self.__dict__.get("_rows_plan")
+        plan = self._rows_plan
         if plan is None:
             plan = self._rows_plan = RowPlan.rows(self._arrays)
         return plan

@@ -26,7 +26,8 @@ import numpy as np
 from minitf import dtypes as _dtypes
 from minitf import errors
 from minitf.core.interpreters import EAGER, _DTYPE_OF_BUFFER_DTYPE as _DTYPE_OF
-from minitf.core.interpreters import _context, _explain_failure, _state, bind1
+from minitf.core.interpreters import _explain_failure, _state, bind1
+from minitf.core.interpreters import current as _current_context
 from minitf.core.primitive import Primitive
 from minitf.core.spec import TensorSpec
 from minitf.ops._operands import binary_operands, broadcast_shapes, describe, to_tensor
@@ -120,7 +121,7 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
     dtype = x._dtype
     if (dtype is y._dtype and xv.shape == yv.shape and dtype._kind in prim.dtype_kinds
             and not _state["multi_backend"]):
-        ctx = _context.get()
+        ctx = _current_context()
         if ctx is not EAGER:
             if ctx.builder is None:
                 return bind1(prim, x, y)
@@ -141,7 +142,7 @@ def _tensor_and_number(prim: Primitive, tensor: Tensor, number: Any, op: str,
     # `learning_rate * g`, `x + 1.0`: a Python number meets a float tensor. It becomes
     # a NumPy scalar of the tensor's dtype, exactly as binary_operands would convert it.
     dtype = tensor._dtype
-    if (dtype._kind in prim.dtype_kinds and _context.get() is EAGER
+    if (dtype._kind in prim.dtype_kinds and _current_context() is EAGER
             and not _state["multi_backend"]):
         # Eager: one dtype on both sides, which the primitive's own NumPy implementation
         # keeps (the scalar broadcasts).
