@@ -251,8 +251,9 @@ def bind1(prim: Primitive, *args: Any, **params: Any) -> Any:
     # NumPy call. One and two inputs are spelled out: a list comprehension is a call.
     try:
         impl = prim.impls["numpy"]
-        if len(args) == 2:
-            value = impl(args[0]._value, args[1]._value, **params)
+        if len(args) == 2:  # (a binary op has no params: a plain call is cheaper)
+            value = impl(args[0]._value, args[1]._value, **params) if params \
+                else impl(args[0]._value, args[1]._value)
         elif len(args) == 1:
             value = impl(args[0]._value, **params)
         else:

@@ -40,12 +40,12 @@ def _arithmetic(prim: Any, op: str) -> tuple:
 
     def operator(self: Tensor, other: Any) -> Tensor:
         if type(other) is float and type(self) is Tensor and self._dtype._kind == "f":
-            return _tensor_and_number(prim, self, other, op, number_on_left=False)
+            return _tensor_and_number(prim, self, other, op, False)  # (number on the right)
         return _apply_binary(prim, self, other, op)
 
     def reflected(self: Tensor, other: Any) -> Tensor:
         if type(other) is float and type(self) is Tensor and self._dtype._kind == "f":
-            return _tensor_and_number(prim, self, other, op, number_on_left=True)
+            return _tensor_and_number(prim, self, other, op, True)  # (number on the left)
         return _apply_binary(prim, other, self, op)
     return operator, reflected
 

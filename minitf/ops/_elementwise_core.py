@@ -103,17 +103,18 @@ def _apply_unary(prim: Primitive, x: Any) -> Tensor:
 
 def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
     # Fast path: two eager NumPy tensors of one dtype and one shape, no tracing. This is
-    # the `a + b` of every tutorial, so it avoids every call it can (~1 µs). Under a tape
-    # (no tracing) the operands need no more checks either: bind1 records.
+    # the `a + b` of every tutorial, so it avoids every call it can (~1 µs). Under tapes
+    # (no tracing) the operands need no more checks either: the tapes record it here, as
+    # bind1 would.
     if type(x) is Tensor:
         if type(y) is not Tensor:
             ty = type(y)
             if (ty is float or ty is int) and x._dtype._kind == "f":
-                return _tensor_and_number(prim, x, y, op, number_on_left=False)
+                return _tensor_and_number(prim, x, y, op, False)  # (number on the right)
             return _apply_binary_checked(prim, x, y, op)
     elif type(y) is Tensor and (type(x) is float or type(x) is int) \
             and y._dtype._kind == "f":
-        return _tensor_and_number(prim, y, x, op, number_on_left=True)
+        return _tensor_and_number(prim, y, x, op, True)  # (number on the left)
     else:
         return _apply_binary_checked(prim, x, y, op)
     xv = x._value
@@ -122,10 +123,8 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
     if (dtype is y._dtype and xv.shape == yv.shape and dtype._kind in prim.dtype_kinds
             and not _state["multi_backend"]):
         ctx = _current_context()
-        if ctx is not EAGER:
-            if ctx.builder is None:
-                return bind1(prim, x, y)
-            return _apply_binary_checked(prim, x, y, op)
+        if ctx is not EAGER and ctx.builder is not None:
+            return _apply_binary_checked(prim, x, y, op)  # tracing: staged
         try:
             value = prim.impls["numpy"](xv, yv)
         except (AttributeError, KeyError, TypeError, ValueError) as e:
@@ -133,6 +132,10 @@ def _apply_binary(prim: Primitive, x: Any, y: Any, op: str) -> Tensor:
         out = _new(Tensor)
         out._value = value
         out._dtype = _DTYPE_OF[value.dtype]
+        if ctx is not EAGER:
+            args, outs = (x, y), (out,)
+            for tape in ctx.tapes:
+                tape._record(prim, args, {}, outs)
         return out
     return _apply_binary_checked(prim, x, y, op)
 
@@ -146,7 +149,9 @@ def _tensor_and_number(prim: Primitive, tensor: Tensor, number: Any, op: str,
             and not _state["multi_backend"]):
         # Eager: one dtype on both sides, which the primitive's own NumPy implementation
         # keeps (the scalar broadcasts).
-        scalar = dtype.scalar(number)
+        scalar = dtype._scalars.get(number)  # (dtype.scalar's cache, read inline)
+        if scalar is None:
+            scalar = dtype.scalar(number)
         impl = prim.impls["numpy"]
         try:
             value = impl(scalar, tensor._value) if number_on_left \
