@@ -50,8 +50,7 @@ _new = object.__new__
 
 _NESTED = (list, tuple, dict)
 _FLAT = (list, tuple)
-# The context variable's methods, bound once: `_context.get()` on a name imported from
-# another module is a slow attribute load in CPython 3.11 (it expects a module there).
+# Bound once: a method of an imported name is a slow load in 3.11 (see interpreters).
 _set_context, _reset_context = _context.set, _context.reset
 _NON_PERSISTENT_AGAIN = (
     "A non-persistent GradientTape can only be used to compute one set of gradients (or "

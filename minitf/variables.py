@@ -39,8 +39,7 @@ _new = object.__new__
 __all__ = ["Variable", "init_scope", "VariableSynchronization", "VariableAggregation"]
 
 _uid = itertools.count()
-# Called with each new Variable (deferred checkpoint restoration listens here).
-creation_hooks: list[Callable[["Variable"], None]] = []
+creation_hooks: list[Callable[["Variable"], None]] = []  # each new Variable (deferred restores)
 
 
 class VariableSynchronization:
@@ -112,10 +111,7 @@ class Variable:
     """
 
     __array_priority__ = 100
-    # What assign* returns: made on first use (see _assign_update). A plain attribute,
-    # never set through __dict__: touching __dict__ makes an instance's own attribute
-    # reads several times slower in CPython 3.11 (its values move into a real dict).
-    _unread_view: Optional["_UnreadVariable"] = None
+    _unread_view: Optional["_UnreadVariable"] = None  # what assign* returns (made once)
 
     def __init__(self, initial_value: Any = None, trainable: Optional[bool] = None,
                  validate_shape: bool = True, caching_device: Any = None,
@@ -281,7 +277,7 @@ class Variable:
             self._tensor = out
             if not read_value:
                 return None
-            # The view only refers to this variable: one per variable serves every step.
+            # One view per variable for every step (never set via __dict__: it slows reads).
             view = self._unread_view
             if view is None:
                 view = self._unread_view = _UnreadVariable(self)

@@ -18,6 +18,21 @@ settings.register_profile("ci", max_examples=40, deadline=None, derandomize=True
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+@pytest.fixture
+def numpy_only():
+    """Runs a test as a NumPy-only process would, with its eager fast paths on.
+
+    Importing the GPU backend's module (the docstring tests do) registers a second
+    buffer type, which turns every NumPy-only fast path off for the process; tests of
+    those paths make NumPy tensors only.
+    """
+    from minitf.core.interpreters import _state
+    saved = _state["multi_backend"]
+    _state["multi_backend"] = False
+    yield
+    _state["multi_backend"] = saved
+
+
 @pytest.fixture(autouse=True)
 def _reset_random_seed():
     """Each test starts without a global seed, so tests cannot depend on each other."""

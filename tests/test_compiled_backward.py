@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 
 import minitf as tf
 from minitf import compiled_backward
-from minitf.core.interpreters import _state
 from tests.programs import run_minitf
 from tests.strategies import programs
 
@@ -24,16 +23,10 @@ pytestmark = pytest.mark.graphs
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # Importing the GPU backend's module (the docstring tests do) registers a second
-    # buffer type, which turns every NumPy-only fast path off for the process. These
-    # tests make NumPy tensors only: run them as a NumPy-only process would.
-    saved = _state["multi_backend"]
-    _state["multi_backend"] = False
+def _fresh_cache(numpy_only):
     compiled_backward.clear_cache()
     yield
     compiled_backward.enabled = True
-    _state["multi_backend"] = saved
 
 
 def _walked(fn):

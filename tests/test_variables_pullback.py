@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 
 import minitf as tf
 from minitf import compiled_backward
-from minitf.core.interpreters import _state
 from tests.programs import run_minitf
 from tests.strategies import programs
 
@@ -27,15 +26,10 @@ pytestmark = pytest.mark.graphs
 
 
 @pytest.fixture(autouse=True)
-def _numpy_only():
-    # As in test_compiled_backward: importing the GPU module elsewhere turns the
-    # NumPy-only fast paths off; these tests make NumPy tensors only.
-    saved = _state["multi_backend"]
-    _state["multi_backend"] = False
+def _fresh_cache(numpy_only):
     compiled_backward.clear_cache()
     yield
     compiled_backward.enabled = True
-    _state["multi_backend"] = saved
 
 
 def _record(program, a, b, variant, extra):

@@ -14,18 +14,8 @@ import numpy as np
 import pytest
 
 import minitf as tf
-from minitf.core.interpreters import _state
 
-pytestmark = pytest.mark.graphs
-
-
-@pytest.fixture(autouse=True)
-def _numpy_only():
-    # Importing the GPU module elsewhere turns the NumPy-only fast paths off.
-    saved = _state["multi_backend"]
-    _state["multi_backend"] = False
-    yield
-    _state["multi_backend"] = saved
+pytestmark = [pytest.mark.graphs, pytest.mark.usefixtures("numpy_only")]
 
 
 class _Model(tf.Module):
