@@ -33,6 +33,15 @@ def numpy_only():
     _state["multi_backend"] = saved
 
 
+@pytest.fixture
+def fresh_plans(numpy_only):
+    """No compiled backward plan cached before the test; compiled plans on after it."""
+    from minitf import compiled_backward
+    compiled_backward.clear_cache()
+    yield
+    compiled_backward.enabled = True
+
+
 @pytest.fixture(autouse=True)
 def _reset_random_seed():
     """Each test starts without a global seed, so tests cannot depend on each other."""

@@ -22,14 +22,7 @@ from minitf import compiled_backward
 from tests.programs import run_minitf
 from tests.strategies import programs
 
-pytestmark = pytest.mark.graphs
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache(numpy_only):
-    compiled_backward.clear_cache()
-    yield
-    compiled_backward.enabled = True
+pytestmark = [pytest.mark.graphs, pytest.mark.usefixtures("fresh_plans")]
 
 
 def _record(program, a, b, variant, extra):
