@@ -60,7 +60,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from minitf.core.compile import exec_source
+from minitf.core.compile import exec_source, unpack_targets
 from minitf.core.graph import Graph
 from minitf.tape_structure import _SLOT, _SLOTS, Template
 from minitf.tensor import Tensor
@@ -118,7 +118,7 @@ class _Writer:
                 # Never later than the next slot, nor a first sighting without a spec,
                 # in a template made by structure(); refuse rather than guess.
                 wiring.append(f"{temp}{k} is not s{slot}" if slot < self.n else "True")
-        self.line(f"{_targets(names)} = {source}")
+        self.line(f"{unpack_targets(names)} = {source}")
         for slot in new:
             checks = self.type_checks(f"s{slot}", slot, tensors_known or typed_by_graph)
             if not typed_by_graph:
@@ -241,7 +241,7 @@ def _check_variable_reads(w: _Writer, template: Template, n: int) -> None:
             w.refuse_unless([f"reads.get(id(v{i}))", f"v{i}._dtype._kind != 'f'"])
             continue
         names = [f"r{i}_{k}" for k in range(len(expected))]
-        w.line(f"{_targets(names)} = reads.get(id(v{i}), ())")
+        w.line(f"{unpack_targets(names)} = reads.get(id(v{i}), ())")
         w.refuse_unless([f"{name} is not s{slot}" for name, slot in zip(names, expected)])
     w.refuse_unless([f"len(roots) != {sum(len(e) for e in template.sources)}"])
     if n > 1:  # one tensor in two slots is another wiring (as the keys' `seen` checks)
@@ -249,14 +249,9 @@ def _check_variable_reads(w: _Writer, template: Template, n: int) -> None:
         w.refuse_unless([f"len(set(map(id, ({slots})))) != {n}"])
 
 
-def _targets(names: list) -> str:
-    # The left side of an unpacking: `a, = x` for one name (its length is checked too).
-    return names[0] + "," if len(names) == 1 else ", ".join(names)
-
-
 def _unpack_names(w: _Writer, source: str, names: list) -> None:
     if names:
-        w.line(f"{_targets(names)} = {source}")
+        w.line(f"{unpack_targets(names)} = {source}")
     else:
         w.refuse_unless([f"len({source}) != 0"])
 
@@ -283,7 +278,7 @@ def _write_params(w: _Writer, i: int, prim: Any, params: Any) -> None:
     if not params:
         w.refuse_unless([f"len(e{i}.params) != 0"])
         return
-    w.line(f"{_targets([f'(k{i}_{j}, v{i}_{j})' for j in range(len(params))])} = "
+    w.line(f"{unpack_targets([f'(k{i}_{j}, v{i}_{j})' for j in range(len(params))])} = "
            f"e{i}.params.items()")
     w.refuse_unless([f"k{i}_{j} != {name!r}" for j, (name, _) in enumerate(params)])
     for j, (name, want) in enumerate(params):

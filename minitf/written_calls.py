@@ -55,7 +55,7 @@ from typing import Any, Callable, Optional
 
 from minitf import nest
 from minitf.core.call import _float_inputs, call_p
-from minitf.core.compile import exec_source, lower
+from minitf.core.compile import exec_source, lower, tuple_display, unpack_targets
 from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _explain_failure
 from minitf.tensor import Tensor
 from minitf.variables import Variable
@@ -166,17 +166,18 @@ def write_taped_call(cf: Any, wrt: tuple) -> Optional[Callable[..., Any]]:
         lines += ["    watched = tape._watched", f"    if {' or '.join(checks)}: return None"]
     n_outs = len(fwd.outputs)
     buffers = [f"_b{j}" for j in range(n_outs)]
-    lines += [f"    args = {_tuple(names)}",
+    lines += [f"    args = {tuple_display(names)}",
               "    try:",
-              f"        {_targets(buffers)} = _fwd({', '.join(n + '._value' for n in names)})",
+              f"        {unpack_targets(buffers)} = "
+              f"_fwd({', '.join(n + '._value' for n in names)})",
               "    except (AttributeError, KeyError, TypeError, ValueError) as e:",
               "        raise _explain(_call_p, args, _fwd_params, e) from e"]  # as call_graph
     for j, b in enumerate(buffers):  # interpreters._wrap, written out
         lines.append(f"    _o{j} = _new(_Tensor); _o{j}._value = {b}; "
                      f"_o{j}._dtype = _DT[{b}.dtype]")
     n_out = n_outs - n_res
-    outputs = _tuple([f"_o{j}" for j in range(n_out)])
-    residuals = _tuple([f"_o{j}" for j in range(n_out, n_outs)])
+    outputs = tuple_display([f"_o{j}" for j in range(n_out)])
+    residuals = tuple_display([f"_o{j}" for j in range(n_out, n_outs)])
     lines += [f"    params = {{'graph': _graph, 'residuals': {residuals}, 'backward': _bwd, "
               f"'wrt': _wrt}}",
               f"    tape._record(_call_p, args, params, {outputs})"]
@@ -194,16 +195,8 @@ def _return_line(template: Any) -> str:
     if type(template) in (tuple, list) and len(leaves) == len(template) \
             and all(isinstance(i, int) for i in template):
         items = [f"_o{i}" for i in template]
-        listed = _tuple(items) if type(template) is tuple else f"[{', '.join(items)}]"
+        listed = tuple_display(items) if type(template) is tuple else f"[{', '.join(items)}]"
         return f"    return {listed}"
     items = ", ".join("None" if i is None else f"_o{i}" for i in leaves)
     return f"    return _pack(_template, [{items}])"
 
-
-def _targets(names: list) -> str:
-    # The left side of an unpacking: `a, = x` for one name (its length is checked too).
-    return names[0] + "," if len(names) == 1 else ", ".join(names)
-
-
-def _tuple(items: list) -> str:
-    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"

@@ -42,7 +42,7 @@ Example:
 from __future__ import annotations
 
 import builtins
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -50,7 +50,8 @@ from minitf.core.interpreters import host_value
 from minitf.core.graph import Eqn, Graph, Lit, Var, is_effectful
 from minitf.core.printing import Namer, lit_str, sanitize
 
-__all__ = ["python_source", "compile_graph", "lower", "Program"]
+__all__ = ["python_source", "compile_graph", "lower", "Program", "tuple_display",
+           "unpack_targets"]
 
 # Primitives whose NumPy implementation equals a Python operator on buffers.
 _OPERATORS = {
@@ -303,9 +304,29 @@ def _function_source(name: str, prog: Program) -> str:
     lines = [f"def {name}({', '.join(prog.input_names)}):"]
     lines += [f"    # {k} = {text}" for k, text in prog.constants]
     lines += [f"    {line}" for line in prog.lines]
-    outs = ", ".join(prog.output_exprs) + ("," if len(prog.output_exprs) == 1 else "")
-    lines.append(f"    return ({outs})")
+    lines.append(f"    return {tuple_display(prog.output_exprs)}")
     return "\n".join(lines)
+
+
+def tuple_display(items: Sequence[str]) -> str:
+    """Python source of a tuple of these expressions (one item keeps its comma).
+
+    Example:
+        >>> tuple_display(["a"]), tuple_display(["a", "b"]), tuple_display([])
+        ('(a,)', '(a, b)', '()')
+    """
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def unpack_targets(names: Sequence[str]) -> str:
+    """The left side of an unpacking into these names: ``a,`` for one (its length is
+    checked too).
+
+    Example:
+        >>> unpack_targets(["a"]) + " = x", unpack_targets(["a", "b"]) + " = x"
+        ('a, = x', 'a, b = x')
+    """
+    return names[0] + "," if len(names) == 1 else ", ".join(names)
 
 
 def python_source(graph: Graph, name: Optional[str] = None) -> str:
