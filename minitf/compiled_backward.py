@@ -114,7 +114,10 @@ def _compile_runner(plan: _Plan, variable_sources: bool = False) -> Any:
     ``run(eqns, targets, ogs, sources, reads, roots, relevant)`` (see
     :func:`variables_pullback`).
     """
-    lines, namespace, _ = match_lines(plan.template, variable_sources)
+    matched = match_lines(plan.template, variable_sources)
+    if matched is None:
+        return None  # (variable_sources: a template only the keys can check)
+    lines, namespace, _ = matched
     graph = Graph([plan.graph.inputs[i] for i in plan.used], plan.graph.eqns,
                   plan.graph.outputs, name=plan.graph.name)
     arguments = ("eqns, targets, ogs, sources, reads, roots, relevant" if variable_sources

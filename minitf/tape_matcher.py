@@ -6,9 +6,10 @@ training loop matches the *same* template at every step, so all of that branchin
 decided in advance. :func:`compile_match` decides it once and writes the checks that
 remain as one Python function, the way :mod:`minitf.core.compile` writes a graph:
 
-* a slot first seen as an input gets a name (``s0``, ``s1``, ...), a line checking its
-  shape and dtype, and one checking whether it depends on a source; a traced call's
-  residuals get only the second (their types follow from its graph and inputs);
+* a slot first seen as an input gets a name (``s0``, ``s1``, ...) and a line checking
+  whether it depends on a source; the shapes and dtypes of all such slots are checked
+  after the wiring, in one tuple comparison each; a traced call's residuals get only
+  the first check (their types follow from its graph and inputs);
 * a slot seen before is compared by identity (the wiring);
 * parameters are compared with the template's values, tensors in them as slots;
 * the function returns the slot tensors, or None at the first difference.
@@ -37,13 +38,13 @@ Example:
             og0, = ogs
             if e0.prim is not prim0: return None
             s0, x1 = e0.inputs
-            if s0._value.shape != (2,) or s0._dtype._name != 'float32': return None
             if id(s0) not in relevant: return None
             if x1 is not s0: return None
             if e0.params: return None
             s1, = e0.outputs
             if t0 is not s1: return None
             if og0 is not None: return None
+            if s0._value.shape != (2,) or s0._dtype._name != 'float32': return None
             if len(keys) != 1: return None
             seen = {id(s0): 0, id(s1): 1}
             if len(seen) != 2: return None
@@ -60,7 +61,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from minitf.core.compile import exec_source, unpack_targets
+from minitf.core.compile import exec_source, tuple_display, unpack_targets
 from minitf.core.graph import Graph
 from minitf.tape_structure import _SLOT, _SLOTS, Template
 from minitf.tensor import Tensor
@@ -80,6 +81,11 @@ class _Writer:
         self.lines: list = []
         self.namespace: dict = {"Tensor": Tensor}
         self.n = 0  # slots named so far: s0 .. s{n-1}
+        # Whether each slot's dependence on a source is checked (not with
+        # variable_sources: the reads and roots checks imply it, see _check_variable_reads).
+        self.check_relevance = True
+        self.typed: list = []          # (slot, shape, dtype name): checked together, last
+        self.depending: set = set()    # slots met first (not as outputs) that depend
 
     def line(self, text: str) -> None:
         self.lines.append("        " + text)
@@ -120,18 +126,36 @@ class _Writer:
                 wiring.append(f"{temp}{k} is not s{slot}" if slot < self.n else "True")
         self.line(f"{unpack_targets(names)} = {source}")
         for slot in new:
-            checks = self.type_checks(f"s{slot}", slot, tensors_known or typed_by_graph)
-            if not typed_by_graph:
-                self.refuse_unless(checks[:-1])
-            self.refuse_unless(checks[-1:])  # whether it depends on a source
+            self.check_new_slot(slot, tensors_known or typed_by_graph, typed_by_graph)
         self.refuse_unless(wiring)
 
-    def type_checks(self, name: str, slot: int, tensors_known: bool) -> list:
+    def check_new_slot(self, slot: int, tensors_known: bool, typed_by_graph: bool) -> None:
+        """Checks a slot met for the first time (not an output): type, then dependence.
+
+        Its shape and dtype are only noted here: :meth:`write_type_checks` compares
+        all of them at once (two tuple comparisons instead of two lines per slot).
+        """
         shape, dtype_name, depends = self.specs[slot]
-        checks = [] if tensors_known else [f"not isinstance({name}, Tensor)"]
-        return checks + [f"{name}._value.shape != {shape!r}",
-                         f"{name}._dtype._name != {dtype_name!r}",
-                         f"id({name}) not in relevant" if depends else f"id({name}) in relevant"]
+        if not tensors_known:
+            self.refuse_unless([f"not isinstance(s{slot}, Tensor)"])
+        if not typed_by_graph:
+            self.typed.append((slot, shape, dtype_name))
+        if depends:
+            self.depending.add(slot)
+        if self.check_relevance:
+            self.refuse_unless([f"id(s{slot}) not in relevant" if depends
+                                else f"id(s{slot}) in relevant"])
+
+    def write_type_checks(self) -> None:
+        if len(self.typed) == 1:
+            (slot, shape, dtype_name), = self.typed
+            self.refuse_unless([f"s{slot}._value.shape != {shape!r}",
+                                f"s{slot}._dtype._name != {dtype_name!r}"])
+        elif self.typed:
+            shapes = tuple_display([f"s{slot}._value.shape" for slot, _, _ in self.typed])
+            dtypes = tuple_display([f"s{slot}._dtype._name" for slot, _, _ in self.typed])
+            self.refuse_unless([f"{shapes} != {tuple(t[1] for t in self.typed)!r}"])
+            self.refuse_unless([f"{dtypes} != {tuple(t[2] for t in self.typed)!r}"])
 
 
 def compile_match(template: Template) -> Callable[..., Any]:
@@ -177,7 +201,10 @@ def match_lines(template: Template, variable_sources: bool = False) -> tuple:
     ``_roots`` and ``_watched`` (as ``relevant``). Each variable's reads must be the
     template's slots, in order, and the tape's roots exactly those reads: then
     :func:`~minitf.backward.relevant_ids` would have answered ``_watched`` and the
-    keys would have matched, so the same tapes pass; without building either.
+    keys would have matched, so the same tapes pass; without building either. Nor is
+    any slot's dependence checked: those checks follow (see ``_check_variable_reads``),
+    for a template whose depending slots are the reads, each read of one source; for
+    any other template (a variable listed twice, say) this returns None.
 
     Returns:
         ``(lines, namespace, n)``: the body (indented for a ``try`` block inside a
@@ -198,6 +225,7 @@ def match_lines(template: Template, variable_sources: bool = False) -> tuple:
         (2, ['Tensor', 'prim0'])
     """
     w = _Writer(template)
+    w.check_relevance = not variable_sources
     n_eqns, n_targets = len(template.eqns), len(template.targets)
     _unpack_names(w, "eqns", [f"e{i}" for i in range(n_eqns)])
     _unpack_names(w, "targets", [f"t{j}" for j in range(n_targets)])
@@ -218,7 +246,11 @@ def match_lines(template: Template, variable_sources: bool = False) -> tuple:
             w.refuse_unless([f"og{j} is None"])
             _bind_one(w, f"og{j}", og_slot)
     n = w.n
+    w.write_type_checks()
     if variable_sources:
+        reads = [slot for expected in template.sources for slot in expected]
+        if len(set(reads)) != len(reads) or w.depending != set(reads):
+            return None  # a variable listed twice, or a dependence on another tensor
         _check_variable_reads(w, template, n)
         return w.lines, w.namespace, n
     w.refuse_unless([f"len(keys) != {len(template.sources)}"])
@@ -233,6 +265,11 @@ def _check_variable_reads(w: _Writer, template: Template, n: int) -> None:
     # A variable's key is [id(variable), *ids of its reads]; the template expects the
     # slots of the reads on the tape. Reads listed one for one as those slots (and no
     # other root) match; anything else is left to the keys (the caller falls back).
+    # These checks also decide every slot's dependence (`relevant` is the tape's
+    # watched set): the roots are then exactly the reads, so each read is watched; a
+    # slot met first as an input is no root (all slots are distinct) and no output
+    # (the equations are all the tape's and a tensor is used after it is made), so it
+    # is not watched; a residual is made inside the call, so it is neither either.
     _unpack_names(w, "sources", [f"v{i}" for i in range(len(template.sources))])
     w.constant("Variable", Variable)
     w.refuse_unless([f"type(v{i}) is not Variable" for i in range(len(template.sources))])
@@ -263,9 +300,7 @@ def _bind_one(w: _Writer, value: str, slot: int) -> None:
         w.refuse_unless([f"{value} is not s{slot}"])
     elif slot == w.n and w.specs[slot] is not None:
         w.line(f"s{slot} = {value}")
-        checks = w.type_checks(f"s{slot}", slot, tensors_known=False)
-        w.refuse_unless(checks[:-1])
-        w.refuse_unless(checks[-1:])
+        w.check_new_slot(slot, tensors_known=False, typed_by_graph=False)
         w.n += 1
     else:
         w.line("return None")  # not a template structure() makes

@@ -41,6 +41,8 @@ from minitf.ops.random import get_seed
 __all__ = ["ShuffleDataset", "buffer_shuffle", "shuffle_indices"]
 
 _MASK64 = (1 << 64) - 1
+_ZERO_BUFFER = np.zeros(4, np.uint64)
+_ZERO_BUFFER.flags.writeable = False
 _DRAW_BLOCK = 1024  # random slot numbers drawn per NumPy call in the steady state
 
 
@@ -108,6 +110,7 @@ class ShuffleDataset(Dataset):
         self._epoch = 0
         self._lock = threading.Lock()  # passes may start in prefetch threads
         self._generator: Optional[np.random.Generator] = None  # see _shuffled
+        self._philox_key: Optional[np.ndarray] = None  # see _philox_state
         super().__init__((input_dataset,), None)
 
     def _take_epoch(self) -> int:
@@ -121,11 +124,14 @@ class ShuffleDataset(Dataset):
         # Pass k draws from Philox keyed by the seed pair, from counter (0, 0, 0, k):
         # streams 2**192 draws apart, so no two passes overlap (TF's stateless RNG is
         # Philox keyed by the seed, too).
+        # (The setter copies the arrays: the constant ones are made once per dataset.)
+        key = self._philox_key
+        if key is None:
+            key = self._philox_key = np.array([w & _MASK64 for w in self._seed], np.uint64)
         return {"bit_generator": "Philox",
                 "state": {"counter": np.array([0, 0, 0, epoch & _MASK64], np.uint64),
-                          "key": np.array([w & _MASK64 for w in self._seed], np.uint64)},
-                "buffer": np.zeros(4, np.uint64), "buffer_pos": 4, "has_uint32": 0,
-                "uinteger": 0}
+                          "key": key},
+                "buffer": _ZERO_BUFFER, "buffer_pos": 4, "has_uint32": 0, "uinteger": 0}
 
     def _next_rng(self) -> np.random.Generator:
         """A new generator for the next pass (the buffered path draws all pass long)."""

@@ -87,8 +87,8 @@ def _reduction(name: str, numpy_fn: Any, kinds: str,
         else:
             out = numpy_fn(x, axis=axis if type(axis) is tuple else tuple(axis),
                            keepdims=keepdims)
-        # NumPy sums small ints into int64 and bools into ints; TF keeps the dtype. (The
-        # `is` test first: comparing two NumPy dtypes with != costs ~0.2 µs.)
+        # NumPy sums small ints into int64, bools into ints; TF keeps the dtype (`is` first:
+        # comparing two NumPy dtypes with != costs ~0.2 µs).
         if out_dtype is None and out.dtype is not x.dtype and out.dtype != x.dtype:
             out = out.astype(x.dtype)
         return out
@@ -218,9 +218,7 @@ def _count(x: Tensor, axes: tuple) -> Tensor:
         n *= d
     else:
         t = _new(Tensor)
-        dtype = x._dtype
-        t._value = dtype.scalar(n)
-        t._dtype = dtype
+        t._value, t._dtype = x._dtype.scalar(n), x._dtype
         return t
     from minitf.ops.elementwise import cast
     from minitf.ops.shape import shape as _shape, gather
@@ -243,14 +241,13 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
     x = input_tensor
     if axis is None and type(x) is Tensor and x._dtype._kind == "f" \
             and type(x._value) is np.ndarray and x._value.ndim and x._value.size:
-        # The loss of every training step: the mean of all of a NumPy float tensor's
-        # elements. Sum, then divide by the size (a constant): two equations as below,
-        # without the general axis and count handling (~2 µs).
+        # A training step's loss: the mean of all of a NumPy float tensor's elements. Sum
+        # (over one shared axes tuple per rank: backward plans check it by identity), then
+        # divide by the size: two equations as below, minus the general handling (~2 µs).
         value = x._value
-        total = bind1(sum_p, x, axis=tuple(range(value.ndim)), keepdims=bool(keepdims))
+        total = bind1(sum_p, x, axis=_ALL_AXES[value.ndim], keepdims=bool(keepdims))
         n = _new(Tensor)
-        n._value = x._dtype.scalar(value.size)
-        n._dtype = x._dtype
+        n._value, n._dtype = x._dtype.scalar(value.size), x._dtype
         return bind1(_ew.div_p, total, n)
     abs_p, div_p, floordiv_p, mul_p, sign_p = (_ew.abs_p, _ew.div_p, _ew.floordiv_p,
                                                _ew.mul_p, _ew.sign_p)
@@ -269,6 +266,9 @@ def reduce_mean(input_tensor: Any, axis: Axis = None, keepdims: bool = False,
         return bind1(mul_p, bind1(sign_p, total),
                      bind1(floordiv_p, bind1(abs_p, total), n_safe))
     return bind1(div_p, total, n)
+
+
+_ALL_AXES = tuple(tuple(range(rank)) for rank in range(65))  # NumPy has at most 64 axes
 
 
 def _count_at_least_one(n: Tensor) -> Tensor:
