@@ -223,14 +223,14 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
                    for t, og in zip(targets, ogs)]
             break
     signature = (len(eqns), eqns[-1].prim, len(targets), len(keys))
-    for plan in _BY_SIGNATURE.get(signature, ()):
+    candidates = _BY_SIGNATURE.get(signature, ())
+    for plan in candidates:
         try:
             grads = plan.run(eqns, targets, ogs, keys, relevant)
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
-            _stats["hits"] += 1
-            _stats["last"] = plan
+            _served(candidates, plan)
             return grads
     found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
     if found is None:
@@ -267,7 +267,8 @@ def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
     if (not enabled or not eqns or _current_context() is not EAGER or _state["multi_backend"]
             or _settings["run_functions_eagerly"]):
         return None
-    for plan in _BY_SIGNATURE.get((len(eqns), eqns[-1].prim, 1, len(sources)), ()):
+    candidates = _BY_SIGNATURE.get((len(eqns), eqns[-1].prim, 1, len(sources)), ())
+    for plan in candidates:
         run = plan.run_variables
         if run is None:
             continue
@@ -277,10 +278,26 @@ def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
-            _stats["hits"] += 1
-            _stats["last"] = plan
+            _served(candidates, plan)
             return grads
     return None
+
+
+def _served(candidates: list, plan: _Plan) -> None:
+    """Counts a hit; the plan that served is tried first next time.
+
+    A loop over batches meets one structure per batch shape, with mostly one shape
+    (the last batch is smaller): the plan for it should not first be tried, and
+    refused, at every step.
+    """
+    _stats["hits"] += 1
+    _stats["last"] = plan
+    if candidates[0] is not plan:
+        try:
+            candidates.remove(plan)  # (by identity: plans have no ==)
+        except ValueError:  # another thread moved it
+            return
+        candidates.insert(0, plan)
 
 
 _NO_OUTPUT_GRADIENTS = (None,)

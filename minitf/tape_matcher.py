@@ -7,9 +7,9 @@ decided in advance. :func:`compile_match` decides it once and writes the checks 
 remain as one Python function, the way :mod:`minitf.core.compile` writes a graph:
 
 * a slot first seen as an input gets a name (``s0``, ``s1``, ...) and a line checking
-  whether it depends on a source; the shapes and dtypes of all such slots are checked
-  after the wiring, in one tuple comparison each; a traced call's residuals get only
-  the first check (their types follow from its graph and inputs);
+  whether it depends on a source; the shapes and dtypes of an equation's new slots
+  are checked after its wiring, in one tuple comparison each; a traced call's
+  residuals get only the first check (their types follow from its graph and inputs);
 * a slot seen before is compared by identity (the wiring);
 * parameters are compared with the template's values, tensors in them as slots;
 * the function returns the slot tensors, or None at the first difference.
@@ -41,10 +41,10 @@ Example:
             if id(s0) not in relevant: return None
             if x1 is not s0: return None
             if e0.params: return None
+            if s0._value.shape != (2,) or s0._dtype._name != 'float32': return None
             s1, = e0.outputs
             if t0 is not s1: return None
             if og0 is not None: return None
-            if s0._value.shape != (2,) or s0._dtype._name != 'float32': return None
             if len(keys) != 1: return None
             seen = {id(s0): 0, id(s1): 1}
             if len(seen) != 2: return None
@@ -133,7 +133,9 @@ class _Writer:
         """Checks a slot met for the first time (not an output): type, then dependence.
 
         Its shape and dtype are only noted here: :meth:`write_type_checks` compares
-        all of them at once (two tuple comparisons instead of two lines per slot).
+        those of an equation's new slots at once (two tuple comparisons, not two
+        lines per slot), before the next equation: a tape of another batch shape
+        fails there, early.
         """
         shape, dtype_name, depends = self.specs[slot]
         if not tensors_known:
@@ -156,6 +158,7 @@ class _Writer:
             dtypes = tuple_display([f"s{slot}._dtype._name" for slot, _, _ in self.typed])
             self.refuse_unless([f"{shapes} != {tuple(t[1] for t in self.typed)!r}"])
             self.refuse_unless([f"{dtypes} != {tuple(t[2] for t in self.typed)!r}"])
+        self.typed = []
 
 
 def compile_match(template: Template) -> Callable[..., Any]:
@@ -235,6 +238,7 @@ def match_lines(template: Template, variable_sources: bool = False) -> tuple:
         # Inputs are Tensors by construction: bind() recorded them.
         w.unpack(f"e{i}.inputs", ins, "x", tensors_known=True)
         _write_params(w, i, prim, params)
+        w.write_type_checks()
         # Outputs are new slots whose types follow from the inputs: only counted.
         _unpack_names(w, f"e{i}.outputs", [f"s{s}" for s in range(w.n, w.n + n_out)])
         w.n += n_out

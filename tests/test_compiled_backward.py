@@ -119,6 +119,27 @@ def test_a_new_shape_or_a_new_wiring_gets_its_own_plan():
     assert compiled_backward.cache_info()["compiled"] == 3
 
 
+def test_the_plan_that_served_last_is_tried_first():
+    # A loop over batches: mostly one shape, a smaller last batch. Both shapes have a
+    # plan under one signature; the one that served goes to the front, so the big
+    # batches are not first refused by the small batch's plan at every step.
+    w = tf.Variable(2.0)
+    big, small = tf.constant(np.ones(4), tf.float32), tf.constant(np.ones(3), tf.float32)
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * x)
+        return tape.gradient(loss, [w])[0]
+
+    for x in [big, big, small, small]:  # each shape: walked, then traced into a plan
+        step(x)
+    (candidates,) = [c for c in compiled_backward._BY_SIGNATURE.values() if len(c) == 2]
+    big_plan, small_plan = candidates[1], candidates[0]  # (newest first)
+    assert float(step(big)) == 4.0 and candidates[0] is big_plan
+    assert float(step(big)) == 4.0 and candidates[0] is big_plan
+    assert float(step(small)) == 3.0 and candidates[0] is small_plan
+
+
 def test_unconnected_sources_and_output_gradients_behave_as_in_the_walk():
     a, b = tf.Variable([1.0, 2.0]), tf.Variable([5.0, 6.0])
     for step in range(3):
