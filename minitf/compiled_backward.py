@@ -230,7 +230,10 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
-            _served(candidates, plan)
+            _stats["hits"] += 1
+            _stats["last"] = plan
+            if candidates[0] is not plan:
+                _move_first(candidates, plan)
             return grads
     found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
     if found is None:
@@ -278,26 +281,26 @@ def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
-            _served(candidates, plan)
+            _stats["hits"] += 1
+            _stats["last"] = plan
+            if candidates[0] is not plan:
+                _move_first(candidates, plan)
             return grads
     return None
 
 
-def _served(candidates: list, plan: _Plan) -> None:
-    """Counts a hit; the plan that served is tried first next time.
+def _move_first(candidates: list, plan: _Plan) -> None:
+    """Makes the plan that served the first one tried next time.
 
     A loop over batches meets one structure per batch shape, with mostly one shape
     (the last batch is smaller): the plan for it should not first be tried, and
     refused, at every step.
     """
-    _stats["hits"] += 1
-    _stats["last"] = plan
-    if candidates[0] is not plan:
-        try:
-            candidates.remove(plan)  # (by identity: plans have no ==)
-        except ValueError:  # another thread moved it
-            return
-        candidates.insert(0, plan)
+    try:
+        candidates.remove(plan)  # (by identity: plans have no ==)
+    except ValueError:  # another thread moved it
+        return
+    candidates.insert(0, plan)
 
 
 _NO_OUTPUT_GRADIENTS = (None,)
