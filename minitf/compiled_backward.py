@@ -82,7 +82,7 @@ _stats = {"hits": 0, "compiled": 0, "last": None}
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "run",
+    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "_run",
                  "run_variables")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
@@ -96,10 +96,19 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
-        # Matching, the graph and wrapping its results, as one function (_compile_runner);
-        # the same for sources that are all variables, checked through their reads.
-        self.run: Any = None
+        # Matching, the graph and wrapping its results, as one function (_compile_runner),
+        # written when first needed (a training loop needs only the second); the same
+        # for sources that are all variables, checked through their reads.
+        self._run: Any = None
         self.run_variables: Any = None
+
+    @property
+    def run(self) -> Any:
+        """The runner for any sources (``compiled_pullback`` calls it); see
+        :func:`_compile_runner`."""
+        if self._run is None:
+            self._run = _compile_runner(self)
+        return self._run
 
 
 def _compile_runner(plan: _Plan, variable_sources: bool = False) -> Any:
@@ -225,8 +234,11 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     signature = (len(eqns), eqns[-1].prim, len(targets), len(keys))
     candidates = _BY_SIGNATURE.get(signature, ())
     for plan in candidates:
+        run = plan._run
+        if run is None:
+            continue  # (met through the variables path only, so far: see _plan_for)
         try:
-            grads = plan.run(eqns, targets, ogs, keys, relevant)
+            grads = run(eqns, targets, ogs, keys, relevant)
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
@@ -332,9 +344,12 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
             _CACHE[key] = _FAILED
             return None
         plan.template = template
-        plan.run = _compile_runner(plan)
+        # Written for the way in the structure came by: variables_pullback next time,
+        # or compiled_pullback (whose runner is written when it comes, see below).
         if len(targets) == 1 and ogs[0] is None and all(type(s) is Variable for s in sources):
             plan.run_variables = _compile_runner(plan, variable_sources=True)
+        else:
+            plan._run = _compile_runner(plan)
         _CACHE[key] = plan
         _stats["compiled"] += 1
         if len(_BY_SIGNATURE) > _CACHE_SIZE:
@@ -345,6 +360,8 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
     else:
         _CACHE.move_to_end(key)
         _stats["hits"] += 1
+        if plan._run is None:
+            plan._run = _compile_runner(plan)  # the general path has come: its runner
     return plan, tensors
 
 
