@@ -173,6 +173,28 @@ def test_python_source_is_one_line_per_equation_and_runs():
     np.testing.assert_array_equal(out, eval_graph(graph, tf.constant(x))[0].numpy())
 
 
+def test_one_source_text_is_compiled_once_and_runs_in_each_namespace():
+    # A model traced for two batch shapes writes the same code twice: compiled once.
+    from minitf.core.compile import exec_source
+
+    @tf.function
+    def f(x):
+        return x * 2.0 + 1.0
+
+    small = f.get_concrete_function(tf.TensorSpec([2], tf.float32)).graph.compiled()
+    large = f.get_concrete_function(tf.TensorSpec([3], tf.float32)).graph.compiled()
+    assert small.__minitf_source__ == large.__minitf_source__
+    assert small.__code__ is large.__code__
+    np.testing.assert_array_equal(large(np.arange(3, dtype=np.float32))[0], [1.0, 3.0, 5.0])
+    # The names resolve in each function's own namespace; the label names the file.
+    add_k = "def g(x):\n    return x + k\n"
+    one, two = (exec_source(add_k, {"k": k}, "g", "demo") for k in (1, 2))
+    assert (one(10), two(10)) == (11, 12)
+    other = exec_source(add_k, {"k": 3}, "g", "another")
+    assert other.__code__.co_filename == "<minitf graph another>"
+    assert other.__code__ is not one.__code__
+
+
 def test_compiled_code_drops_broadcasts_numpy_does_itself_but_not_others():
     graph, _ = trace(lambda x, y: x + y, [tf.TensorSpec([2, 3], tf.float32),
                                           tf.TensorSpec([3], tf.float32)])
