@@ -59,7 +59,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from minitf.core.compile import exec_source, tuple_display, unpack_targets
 from minitf.core.graph import Graph
@@ -84,7 +84,7 @@ class _Writer:
         # Whether each slot's dependence on a source is checked (not with
         # variable_sources: the reads and roots checks imply it, see _check_variable_reads).
         self.check_relevance = True
-        self.typed: list = []          # (slot, shape, dtype name): checked together, last
+        self.typed: list = []          # (slot, shape, dtype name): checked together
         self.depending: set = set()    # slots met first (not as outputs) that depend
 
     def line(self, text: str) -> None:
@@ -149,6 +149,7 @@ class _Writer:
                                 else f"id(s{slot}) in relevant"])
 
     def write_type_checks(self) -> None:
+        """The shape and dtype checks of the slots noted since the last call."""
         if len(self.typed) == 1:
             (slot, shape, dtype_name), = self.typed
             self.refuse_unless([f"s{slot}._value.shape != {shape!r}",
@@ -191,7 +192,7 @@ def compile_match(template: Template) -> Callable[..., Any]:
     return exec_source(source, namespace, "match_tape", "match_tape")
 
 
-def match_lines(template: Template, variable_sources: bool = False) -> tuple:
+def match_lines(template: Template, variable_sources: bool = False) -> Optional[tuple]:
     """The checks of :func:`compile_match`, for code that continues after them.
 
     Args:
@@ -214,6 +215,7 @@ def match_lines(template: Template, variable_sources: bool = False) -> tuple:
         function of ``(eqns, targets, ogs, keys, relevant)``; any check that fails
         returns None, a length that differs raises ValueError), the globals it refers
         to, and the number of slots, bound to ``s0`` ... ``s{n-1}`` once it has run.
+        None with ``variable_sources`` for a template they cannot check (see above).
 
     Example:
         >>> import minitf as tf
