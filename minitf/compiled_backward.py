@@ -242,10 +242,7 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
-            _stats["hits"] += 1
-            _stats["last"] = plan
-            if candidates[0] is not plan:
-                _move_first(candidates, plan)
+            _served(candidates, plan)
             return grads
     found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
     if found is None:
@@ -293,26 +290,26 @@ def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
         except (TypeError, AttributeError):  # a value that is not a NumPy buffer
             return None
         if grads is not None:
-            _stats["hits"] += 1
-            _stats["last"] = plan
-            if candidates[0] is not plan:
-                _move_first(candidates, plan)
+            _served(candidates, plan)
             return grads
     return None
 
 
-def _move_first(candidates: list, plan: _Plan) -> None:
-    """Makes the plan that served the first one tried next time.
+def _served(candidates: list, plan: _Plan) -> None:
+    """Counts a hit, and makes the plan that served the first one tried next time.
 
     A loop over batches meets one structure per batch shape, with mostly one shape
     (the last batch is smaller): the plan for it should not first be tried, and
     refused, at every step.
     """
-    try:
-        candidates.remove(plan)  # (by identity: plans have no ==)
-    except ValueError:  # another thread moved it
-        return
-    candidates.insert(0, plan)
+    _stats["hits"] += 1
+    _stats["last"] = plan
+    if candidates[0] is not plan:
+        try:
+            candidates.remove(plan)  # (by identity: plans have no ==)
+        except ValueError:  # another thread moved it
+            return
+        candidates.insert(0, plan)
 
 
 _NO_OUTPUT_GRADIENTS = (None,)
