@@ -387,7 +387,7 @@ def exec_source(source: str, namespace: dict, fn_name: str, label: str) -> Calla
     if code is None:
         code = compile(source, filename, "exec", dont_inherit=True)
         if len(_CODE_CACHE) >= _CODE_CACHE_SIZE:
-            _CODE_CACHE.pop(next(iter(_CODE_CACHE)))  # (the oldest: dicts keep order)
+            _CODE_CACHE.pop(next(iter(_CODE_CACHE)), None)  # the oldest (dicts keep order)
         _CODE_CACHE[(source, filename)] = code
     exec(code, namespace)
     fn = namespace[fn_name]
