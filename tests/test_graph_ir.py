@@ -193,6 +193,11 @@ def test_one_source_text_is_compiled_once_and_runs_in_each_namespace():
     other = exec_source(add_k, {"k": 3}, "g", "another")
     assert other.__code__.co_filename == "<minitf graph another>"
     assert other.__code__ is not one.__code__
+    # Bounded: many different texts (a loop tracing new programs) keep at most the newest.
+    from minitf.core import compile as compile_module
+    for i in range(compile_module._CODE_CACHE_SIZE + 10):
+        assert exec_source(f"def h(): return {i}", {}, "h", "bounded")() == i
+    assert len(compile_module._CODE_CACHE) == compile_module._CODE_CACHE_SIZE
 
 
 def test_compiled_code_drops_broadcasts_numpy_does_itself_but_not_others():
