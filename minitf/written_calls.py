@@ -10,7 +10,8 @@ costs one Python function and the NumPy calls themselves:
   returns its outputs.
 * :func:`write_taped_call` — one ``GradientTape`` records (a training step).
   ``_taped(tape, *args)`` does what :func:`minitf.core.call.call_graph` does there:
-  it reads the captured variables onto the tape, runs the *forward* graph of the
+  it reads the captured variables onto the tape (written out for a fresh tape and
+  trainable float variables: a training step), runs the *forward* graph of the
   call's split VJP (the outputs, plus the residuals the backward graph starts from)
   and records one ``call`` equation. It is written for the inputs the tape watched
   when it was written (the variables, not the data batch); on another tape, or with
@@ -33,7 +34,13 @@ Example:
     def _taped(tape, _a0):
         if type(tape) is not _GradientTape: return None
         _r1 = _v1._tensor  # read the variable
-        tape._on_variable_read(_v1, _r1)  # (what Variable._read does under a tape)
+        reads = tape._reads
+        if tape._watch_accessed and not reads:  # a fresh tape: _on_variable_read, known
+            variables, watched = tape._variables, tape._watched
+            variables[id(_v1)] = _v1; reads[id(_v1)] = [_r1]; watched[id(_r1)] = _r1
+            tape._roots.update((id(_r1),))
+        else:
+            tape._on_variable_read(_v1, _r1)
         watched = tape._watched
         if id(_a0) in watched or id(_r1) not in watched: return None
         args = (_a0, _r1)
@@ -156,9 +163,7 @@ def write_taped_call(cf: Any, wrt: tuple) -> Optional[Callable[..., Any]]:
     for i, variable in enumerate(graph.captures, start=n_args):
         ns[f"_v{i}"] = variable
         lines.append(f"    _r{i} = _v{i}._tensor  # read the variable")
-    for i in range(n_args, len(names)):
-        lines.append(f"    tape._on_variable_read(_v{i}, _r{i})  # (what Variable._read "
-                     f"does under a tape)")
+    lines += _variable_reads(graph.captures, n_args)
     # The inputs the tape watches now must be those the split was made for.
     checks = [f"id({names[i]}) {'not in' if i in wrt else 'in'} watched"
               for i in _float_inputs(graph)]
@@ -183,6 +188,29 @@ def write_taped_call(cf: Any, wrt: tuple) -> Optional[Callable[..., Any]]:
               f"    tape._record(_call_p, args, params, {outputs})"]
     lines.append(_return_line(cf._template))
     return exec_source("\n".join(lines), ns, "_taped", graph.name)
+
+
+def _variable_reads(variables: list, first: int) -> list:
+    """Lines telling the tape of each variable read (``_v<i>``, value ``_r<i>``).
+
+    What ``Variable._read`` does under a tape is ``tape._on_variable_read`` per
+    variable. A training step's tape is fresh and watches what it reads; when the
+    variables are trainable floats, what that method would do is then known — register
+    each variable, its one read, and the read as watched root — and is written out.
+    """
+    indices = range(first, first + len(variables))
+    general = [f"tape._on_variable_read(_v{i}, _r{i})" for i in indices]
+    if not variables or not all(v._dtype._kind == "f" and v._trainable for v in variables):
+        return [f"    {line}  # (what Variable._read does under a tape)" for line in general]
+    return [
+        "    reads = tape._reads",
+        "    if tape._watch_accessed and not reads:  # a fresh tape: _on_variable_read, known",
+        "        variables, watched = tape._variables, tape._watched",
+        *[f"        variables[id(_v{i})] = _v{i}; reads[id(_v{i})] = [_r{i}]; "
+          f"watched[id(_r{i})] = _r{i}" for i in indices],
+        f"        tape._roots.update({tuple_display([f'id(_r{i})' for i in indices])})",
+        "    else:",
+        *[f"        {line}" for line in general]]
 
 
 def _return_line(template: Any) -> str:

@@ -33,22 +33,49 @@ class _Model(tf.Module):
         return {"sum": tf.reduce_sum(self.w * x), "scaled": self.b * x * tf.cast(n, x.dtype)}
 
 
-def _tape_of(call, watch_x=False):
-    """Records ``call`` (twice before, so the written call exists); the tape's facts."""
+class _FloatModel(tf.Module):
+    """Only trainable float variables: the written call knows what reading them does."""
+
+    def __init__(self):
+        self.w = tf.Variable([0.5, -1.0, 2.0])
+        self.b = tf.Variable(0.25)
+
+    @tf.function
+    def __call__(self, x):
+        return tf.tanh(self.w * x) + self.b
+
+    @tf.function
+    def pair(self, x, n):
+        return {"sum": tf.reduce_sum(self.w * x), "scaled": self.b * x * tf.cast(n, x.dtype)}
+
+
+def _tape_of(call, watch_x=False, read_first=False):
+    """Records ``call`` (twice before, so the written call exists); the tape's facts.
+
+    ``read_first``: the tape has read a variable, since assigned, before the call (not
+    a fresh tape: the call's read is that variable's second).
+    """
     x = tf.constant([1.0, 2.0, -0.5])
     for _ in range(3):
         with tf.GradientTape() as tape:
             if watch_x:
                 tape.watch(x)
+            before = None
+            if read_first:  # read b, give it a new value: the call reads b a second time
+                before = call.__self__.b * 2.0
+                call.__self__.b.assign_add(0.0)
             out = call(x)
             parts = [tf.reduce_sum(t) for t in tf.nest.flatten(out)]
             loss = parts[0] if len(parts) == 1 else parts[0] + parts[1]
+            if before is not None:
+                loss = loss + before
     (eqn,) = [e for e in tape._eqns if e.prim.name == "call"]
     facts = {"ops": tape.recorded_operations(),
              "params": [(k, type(v).__name__) for k, v in eqn.params.items()],
              "inputs": [id(t) in tape._watched for t in eqn.inputs],
              "reads": sorted(len(r) for r in tape._reads.values()),
-             "roots": len(tape._roots)}
+             "roots": len(tape._roots),
+             "variables": [v.name for v in tape.watched_variables()]}
     sources = [x] + list(call.__self__.trainable_variables) if watch_x \
         else list(call.__self__.trainable_variables)
     grads = tape.gradient(loss, sources)
@@ -57,10 +84,13 @@ def _tape_of(call, watch_x=False):
 
 @pytest.mark.parametrize("method", ["__call__", "pair"])
 @pytest.mark.parametrize("watch_x", [False, True])
+@pytest.mark.parametrize("model_class, read_first", [(_Model, False), (_FloatModel, False),
+                                                     (_FloatModel, True)])
 def test_the_written_call_leaves_the_tape_the_general_path_leaves(method, watch_x,
+                                                                   model_class, read_first,
                                                                    monkeypatch):
     from minitf.concrete_function import ConcreteFunction
-    written_model, general_model = _Model(), _Model()
+    written_model, general_model = model_class(), model_class()
 
     def bound(model):
         fn = getattr(model, method)
@@ -68,12 +98,12 @@ def test_the_written_call_leaves_the_tape_the_general_path_leaves(method, watch_
         call.__self__ = model
         return call
 
-    written = _tape_of(bound(written_model), watch_x)
+    written = _tape_of(bound(written_model), watch_x, read_first)
     (cf,) = getattr(written_model, method)._cache.values()
     assert callable(cf._taped)  # written at the first taped call, used by the others
     # The general path: _call_flat and call_graph at every call, nothing written.
     monkeypatch.setattr(ConcreteFunction, "_write_taped_call", lambda *args: None)
-    general = _tape_of(bound(general_model), watch_x)
+    general = _tape_of(bound(general_model), watch_x, read_first)
     (cf,) = getattr(general_model, method)._cache.values()
     assert cf._taped is None
     assert written[0] == general[0]
