@@ -39,10 +39,11 @@ Example:
             variables, watched = tape._variables, tape._watched
             variables[id(_v1)] = _v1; reads[id(_v1)] = [_r1]; watched[id(_r1)] = _r1
             tape._roots.update((id(_r1),))
+            if id(_a0) in watched: return None
         else:
             tape._on_variable_read(_v1, _r1)
-        watched = tape._watched
-        if id(_a0) in watched or id(_r1) not in watched: return None
+            watched = tape._watched
+            if id(_a0) in watched or id(_r1) not in watched: return None
         args = (_a0, _r1)
         try:
             _b0, = _fwd(_a0._value, _r1._value)
@@ -163,12 +164,10 @@ def write_taped_call(cf: Any, wrt: tuple) -> Optional[Callable[..., Any]]:
     for i, variable in enumerate(graph.captures, start=n_args):
         ns[f"_v{i}"] = variable
         lines.append(f"    _r{i} = _v{i}._tensor  # read the variable")
-    lines += _variable_reads(graph.captures, n_args)
     # The inputs the tape watches now must be those the split was made for.
-    checks = [f"id({names[i]}) {'not in' if i in wrt else 'in'} watched"
-              for i in _float_inputs(graph)]
-    if checks:
-        lines += ["    watched = tape._watched", f"    if {' or '.join(checks)}: return None"]
+    checks = {i: f"id({names[i]}) {'not in' if i in wrt else 'in'} watched"
+              for i in _float_inputs(graph)}
+    lines += _variable_reads(graph.captures, n_args, wrt, checks)
     n_outs = len(fwd.outputs)
     buffers = [f"_b{j}" for j in range(n_outs)]
     lines += [f"    args = {tuple_display(names)}",
@@ -190,18 +189,23 @@ def write_taped_call(cf: Any, wrt: tuple) -> Optional[Callable[..., Any]]:
     return exec_source("\n".join(lines), ns, "_taped", graph.name)
 
 
-def _variable_reads(variables: list, first: int) -> list:
-    """Lines telling the tape of each variable read (``_v<i>``, value ``_r<i>``).
+def _variable_reads(variables: list, first: int, wrt: tuple, checks: dict) -> list:
+    """Lines telling the tape of each variable read, then checking what it watches.
 
     What ``Variable._read`` does under a tape is ``tape._on_variable_read`` per
-    variable. A training step's tape is fresh and watches what it reads; when the
-    variables are trainable floats, what that method would do is then known — register
-    each variable, its one read, and the read as watched root — and is written out.
+    variable (``_v<i>``, its value ``_r<i>``). A training step's tape is fresh and
+    watches what it reads; when the variables are trainable floats, what that method
+    would do is then known — register each variable, its one read, and the read as
+    watched root — and is written out. Every variable is then watched, so of
+    ``checks`` (input position -> a condition that refuses the call) only the
+    arguments' are left to check.
     """
     indices = range(first, first + len(variables))
-    general = [f"tape._on_variable_read(_v{i}, _r{i})" for i in indices]
-    if not variables or not all(v._dtype._kind == "f" and v._trainable for v in variables):
-        return [f"    {line}  # (what Variable._read does under a tape)" for line in general]
+    general = [f"tape._on_variable_read(_v{i}, _r{i})" for i in indices] + _refusal(checks)
+    if not variables or not all(v._dtype._kind == "f" and v._trainable and i in wrt
+                                for i, v in zip(indices, variables)):
+        return [f"    {line}" for line in general]
+    arguments = {i: check for i, check in checks.items() if i < first}
     return [
         "    reads = tape._reads",
         "    if tape._watch_accessed and not reads:  # a fresh tape: _on_variable_read, known",
@@ -209,8 +213,17 @@ def _variable_reads(variables: list, first: int) -> list:
         *[f"        variables[id(_v{i})] = _v{i}; reads[id(_v{i})] = [_r{i}]; "
           f"watched[id(_r{i})] = _r{i}" for i in indices],
         f"        tape._roots.update({tuple_display([f'id(_r{i})' for i in indices])})",
+        *[f"        {line}" for line in _refusal(arguments, watched_bound=True)],
         "    else:",
         *[f"        {line}" for line in general]]
+
+
+def _refusal(checks: dict, watched_bound: bool = False) -> list:
+    """``return None`` when the tape watches other inputs than the split was made for."""
+    if not checks:
+        return []
+    return ([] if watched_bound else ["watched = tape._watched"]) + [
+        f"if {' or '.join(checks.values())}: return None"]
 
 
 def _return_line(template: Any) -> str:
