@@ -113,8 +113,9 @@ def test_the_written_call_leaves_the_tape_the_general_path_leaves(method, watch_
             np.testing.assert_array_equal(w, g)
 
 
-def test_the_seed_model_runs_the_written_call_and_steps_aside_when_x_is_watched():
-    model, x = _Model(), tf.constant([1.0, 2.0, -0.5])
+@pytest.mark.parametrize("model_class", [_Model, _FloatModel])
+def test_the_seed_model_runs_the_written_call_and_steps_aside_when_x_is_watched(model_class):
+    model, x = model_class(), tf.constant([1.0, 2.0, -0.5])
     for _ in range(2):
         with tf.GradientTape() as tape:
             model(x)
