@@ -13,9 +13,10 @@ costs one Python function and the NumPy calls themselves:
   it reads the captured variables onto the tape (written out for a fresh tape and
   trainable float variables: a training step), runs the *forward* graph of the
   call's split VJP (the outputs, plus the residuals the backward graph starts from)
-  and records one ``call`` equation. It is written for the inputs the tape watched
-  when it was written (the variables, not the data batch); on another tape, or with
-  other inputs watched, it returns None and the general path runs.
+  and records one ``call`` equation (what ``tape._record`` would do, written out). It
+  is written for the inputs the tape watched when it was written (the variables, not
+  the data batch); on another tape, or with other inputs watched, it returns None and
+  the general path runs.
 
 Both can be read: ``cf._fast.__minitf_source__``, ``cf._taped.__minitf_source__``.
 
@@ -51,7 +52,10 @@ Example:
             raise _explain(_call_p, args, _fwd_params, e) from e
         _o0 = _new(_Tensor); _o0._value = _b0; _o0._dtype = _DT[_b0.dtype]
         params = {'graph': _graph, 'residuals': (), 'backward': _bwd, 'wrt': _wrt}
-        tape._record(_call_p, args, params, (_o0,))
+        watched[id(_o0)] = _o0
+        eqn = _new(_Eqn)  # Eqn(call, args, params, outputs), as _record makes it
+        eqn.prim, eqn.inputs, eqn.params, eqn.outputs = _call_p, args, params, (_o0,)
+        tape._eqns.append(eqn)
         return _o0
     >>> tape.gradient(y, w).numpy()
     np.float32(4.0)
@@ -64,6 +68,7 @@ from typing import Any, Callable, Optional
 from minitf import nest
 from minitf.core.call import _float_inputs, call_p
 from minitf.core.compile import exec_source, lower, tuple_display, unpack_targets
+from minitf.core.graph import Eqn
 from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, _explain_failure
 from minitf.tensor import Tensor
 from minitf.variables import Variable
@@ -183,8 +188,19 @@ def write_taped_call(cf: Any, wrt: tuple) -> Optional[Callable[..., Any]]:
     outputs = tuple_display([f"_o{j}" for j in range(n_out)])
     residuals = tuple_display([f"_o{j}" for j in range(n_out, n_outs)])
     lines += [f"    params = {{'graph': _graph, 'residuals': {residuals}, 'backward': _bwd, "
-              f"'wrt': _wrt}}",
-              f"    tape._record(_call_p, args, params, {outputs})"]
+              f"'wrt': _wrt}}"]
+    floats = [j for j in range(n_out) if fwd.outputs[j].dtype._kind == "f"]
+    if wrt and floats:
+        # What tape._record does, known here: an input is watched (the checks above
+        # saw to it), so the float outputs are watched and the equation is kept.
+        ns["_Eqn"] = Eqn
+        lines += [*[f"    watched[id(_o{j})] = _o{j}" for j in floats],
+                  "    eqn = _new(_Eqn)  # Eqn(call, args, params, outputs), as _record makes it",
+                  f"    eqn.prim, eqn.inputs, eqn.params, eqn.outputs = _call_p, args, params, "
+                  f"{outputs}",
+                  "    tape._eqns.append(eqn)"]
+    else:
+        lines.append(f"    tape._record(_call_p, args, params, {outputs})")
     lines.append(_return_line(cf._template))
     return exec_source("\n".join(lines), ns, "_taped", graph.name)
 
