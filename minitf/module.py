@@ -32,6 +32,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import weakref
 from typing import Any, Callable, Iterator, Optional
@@ -193,13 +194,14 @@ class Module:
 
 # module -> (its variables, its attribute names and values). A training loop asks for
 # `model.variables` twice a step; the walk sorts attribute names and checks each value
-# (~5 µs); checking that no attribute changed compares the __dict__'s names and the
-# ids of its values with the last ones, in C (~0.5 µs). Only for modules whose
-# attributes are all variables, tensors or plain values: a list can change in place
-# (append) with no attribute changing, a submodule can change by itself, and any other
-# object might refer back to the module (the cache must not keep it alive).
-_VARIABLES_SEEN: dict = {}  # id(module) -> (weakref, variables, names, ids, leaves)
+# (~5 µs); checking that no attribute changed compares the __dict__'s names and its
+# values with the last ones, in C (~0.5 µs). Only for modules whose attributes are all
+# variables, tensors or plain values: a list can change in place (append) with no
+# attribute changing, a submodule can change by itself, and any other object might
+# refer back to the module (the cache must not keep it alive).
+_VARIABLES_SEEN: dict = {}  # id(module) -> (weakref, variables, names, get_leaves, leaves)
 _LEAF_TYPES = (Variable, Tensor, int, float, str, bool, type(None))
+_is = operator.is_
 
 
 def _cached_variables(module: Module) -> Optional[tuple]:
@@ -207,28 +209,34 @@ def _cached_variables(module: Module) -> Optional[tuple]:
     if entry is None or entry[0]() is not module:
         return None
     attributes = module.__dict__
-    # Same names in the same order, holding the same objects: compared by id (never by
-    # ==: a Variable's == is an op). The objects the walk reads are kept alive in the
-    # entry, so their ids cannot be reused by others; the ignored bookkeeping (bound
-    # tf.functions, which refer back to the module) is not kept and does not matter.
-    if entry[3] == tuple(map(id, attributes.values())) and entry[2] == tuple(attributes):
+    # Same names in the same order, holding the same objects: compared with `is` (never
+    # with ==: a Variable's == is an op), in C. The entry keeps the objects the walk
+    # read; the ignored bookkeeping (bound tf.functions, which refer back to the module,
+    # so it must not be kept) only has to be there, under its name.
+    if entry[2] == tuple(attributes) and all(map(_is, entry[3](attributes), entry[4])):
         return entry[1]
     return None
 
 
 def _remember_variables(module: Module, found: tuple) -> None:
     attributes = module.__dict__
-    leaves = tuple(v for name, v in attributes.items() if name not in _IGNORED)
+    names = [name for name in attributes if name not in _IGNORED]
+    leaves = tuple(attributes[name] for name in names)
     if not all(isinstance(v, _LEAF_TYPES) for v in leaves):
         return
+    # Their values, in order, in C (itemgetter of one name gives the value: wrap it).
+    if len(names) > 1:
+        get_leaves = operator.itemgetter(*names)
+    else:
+        get_leaves = (lambda d, get=operator.itemgetter(*names): (get(d),)) if names \
+            else (lambda d: ())
     key = id(module)
     try:
         # The entry goes when the module does (ids are reused after that).
         ref = weakref.ref(module, lambda _, key=key: _VARIABLES_SEEN.pop(key, None))
     except TypeError:  # a class with __slots__ and no __weakref__
         return
-    _VARIABLES_SEEN[key] = (ref, found, tuple(attributes),
-                            tuple(map(id, attributes.values())), leaves)
+    _VARIABLES_SEEN[key] = (ref, found, tuple(attributes), get_leaves, leaves)
 
 
 def _variables(module: Module) -> list:

@@ -158,3 +158,14 @@ def test_variables_follow_every_change_of_the_attributes():
     del m
     gc.collect()
     assert ref() is None
+
+    class Single(tf.Module):  # one attribute; and one written straight into __dict__
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(1.0, name="w")
+
+    single = Single()
+    assert [v.name for v in single.variables] == ["w:0"]
+    assert [v.name for v in single.variables] == ["w:0"]
+    vars(single)["w"] = tf.Variable(2.0, name="w2")
+    assert [v.name for v in single.variables] == ["w2:0"]
