@@ -37,9 +37,9 @@ Example:
         _r1 = _v1._tensor  # read the variable
         reads = tape._reads
         if tape._watch_accessed and not reads:  # a fresh tape: _on_variable_read, known
-            variables, watched = tape._variables, tape._watched
-            variables[id(_v1)] = _v1; reads[id(_v1)] = [_r1]; watched[id(_r1)] = _r1
-            tape._roots.update((id(_r1),))
+            variables, watched, roots = tape._variables, tape._watched, tape._roots
+            k = id(_v1); variables[k] = _v1; reads[k] = [_r1]
+            k = id(_r1); watched[k] = _r1; roots.add(k)
             if id(_a0) in watched: return None
         else:
             tape._on_variable_read(_v1, _r1)
@@ -225,10 +225,10 @@ def _variable_reads(variables: list, first: int, wrt: tuple, checks: dict) -> li
     return [
         "    reads = tape._reads",
         "    if tape._watch_accessed and not reads:  # a fresh tape: _on_variable_read, known",
-        "        variables, watched = tape._variables, tape._watched",
-        *[f"        variables[id(_v{i})] = _v{i}; reads[id(_v{i})] = [_r{i}]; "
-          f"watched[id(_r{i})] = _r{i}" for i in indices],
-        f"        tape._roots.update({tuple_display([f'id(_r{i})' for i in indices])})",
+        "        variables, watched, roots = tape._variables, tape._watched, tape._roots",
+        *[line for i in indices for line in (
+            f"        k = id(_v{i}); variables[k] = _v{i}; reads[k] = [_r{i}]",
+            f"        k = id(_r{i}); watched[k] = _r{i}; roots.add(k)")],
         *[f"        {line}" for line in _refusal(arguments, watched_bound=True)],
         "    else:",
         *[f"        {line}" for line in general]]
