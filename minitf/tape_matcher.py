@@ -76,14 +76,14 @@ _BY_IDENTITY = (bool, type(None), Graph)
 class _Writer:
     """Accumulates the matcher's lines and the constants they refer to."""
 
-    def __init__(self, template: Template) -> None:
+    def __init__(self, template: Template, check_relevance: bool = True) -> None:
         self.specs = template.specs
         self.lines: list = []
         self.namespace: dict = {"Tensor": Tensor}
         self.n = 0  # slots named so far: s0 .. s{n-1}
         # Whether each slot's dependence on a source is checked (not with
         # variable_sources: the reads and roots checks imply it, see _check_variable_reads).
-        self.check_relevance = True
+        self.check_relevance = check_relevance
         self.typed: list = []          # (slot, shape, dtype name): checked together
         self.depending: set = set()    # slots met first (not as outputs) that depend
 
@@ -229,8 +229,7 @@ def match_lines(template: Template, variable_sources: bool = False) -> Optional[
         >>> n, sorted(namespace)
         (2, ['Tensor', 'prim0'])
     """
-    w = _Writer(template)
-    w.check_relevance = not variable_sources
+    w = _Writer(template, check_relevance=not variable_sources)
     n_eqns, n_targets = len(template.eqns), len(template.targets)
     _unpack_names(w, "eqns", [f"e{i}" for i in range(n_eqns)])
     _unpack_names(w, "targets", [f"t{j}" for j in range(n_targets)])
