@@ -51,8 +51,9 @@ from minitf.ops.rearrange import (  # noqa: F401
 from minitf.ops.sorting import argsort, sort  # noqa: F401
 from minitf.ops.indexing import boolean_mask, gather, one_hot  # noqa: F401
 from minitf.ops.linalg import eye, matmul, tensordot  # noqa: F401
+from minitf.ops.arg_reduction import argmax, argmin  # noqa: F401
 from minitf.ops.reduction import (  # noqa: F401
-    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum,
 )
 from minitf.ops.joining import concat, pad, split, stack, tile, unstack  # noqa: F401

@@ -16,8 +16,9 @@ from minitf.ops.cumulative import cumprod, cumsum  # noqa: F401
 from minitf.ops.extra_math import squared_difference  # noqa: F401
 from minitf.ops.nn import l2_normalize, log_softmax, softmax, softplus  # noqa: F401
 from minitf.ops.sorting import top_k  # noqa: F401
+from minitf.ops.arg_reduction import argmax, argmin  # noqa: F401
 from minitf.ops.reduction import (  # noqa: F401
-    argmax, argmin, reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+    reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
     reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance,
 )
 

@@ -297,6 +297,41 @@ def test_target_that_is_the_source() -> None:
     np.testing.assert_array_equal(t.gradient(x, x).numpy(), [1.0, 1.0])  # TF: 1.0 each
 
 
+# -- what an eager shortcut records ---------------------------------------------------------
+@given(data=st.data(), dtype=st.sampled_from([tf.float16, tf.float32, tf.float64]),
+       shape=shapes(min_dims=1, max_dims=3, min_side=1, max_side=4),
+       n_tapes=st.integers(0, 2))
+def test_mean_of_all_elements_records_what_the_general_path_records(data, dtype, shape,
+                                                                    n_tapes) -> None:
+    # reduce_mean(x) of an eager float tensor takes a shortcut (a training step's loss);
+    # reduce_mean(x, axis=[0, 1, ...]) is the general path. Same bits, same equations
+    # on every recording tape, same gradients.
+    x = tf.constant(data.draw(arrays(dtype, shape, low=-100.0, high=100.0)))
+    every_axis = list(range(len(shape)))
+    results = []
+    for mean in (lambda: tf.reduce_mean(x), lambda: tf.reduce_mean(x, axis=every_axis)):
+        tapes = [tf.GradientTape(persistent=True) for _ in range(n_tapes)]
+        for t in tapes:
+            t.__enter__()
+            t.watch(x)
+        y = mean()
+        for t in reversed(tapes):
+            t.__exit__(None, None, None)
+        recorded = [[(e.prim.name, {k: (tuple(v) if k == "axis" else v)
+                                    for k, v in e.params.items()}) for e in t._eqns]
+                    for t in tapes]
+        grads = [t.gradient(y, x).numpy() for t in tapes]
+        results.append((y, recorded, grads))
+    (fast, fast_eqns, fast_grads), (general, general_eqns, general_grads) = results
+    assert fast.dtype == general.dtype == dtype and fast.shape == general.shape == ()
+    assert fast.numpy().tobytes() == general.numpy().tobytes()
+    assert fast_eqns == general_eqns
+    assert all(e == [("reduce_sum", {"axis": tuple(every_axis), "keepdims": False}),
+                     ("div", {})] for e in fast_eqns)
+    for a, b in zip(fast_grads, general_grads):
+        assert a.tobytes() == b.tobytes()
+
+
 # -- jacobians -----------------------------------------------------------------------------
 @given(data=st.data())
 def test_jacobian_matches_numpy(data) -> None:

@@ -22,7 +22,8 @@ from minitf.keras.metrics_base import Mean, MeanMetricWrapper, Metric, Sum  # no
 from minitf.keras.serialization import keras_class
 from minitf.ops import elementwise as ew
 from minitf.ops._operands import to_tensor
-from minitf.ops.reduction import argmax, reduce_mean
+from minitf.ops.arg_reduction import argmax
+from minitf.ops.reduction import reduce_mean
 from minitf.tensor import Tensor
 
 __all__ = ["Metric", "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy",

@@ -1,7 +1,7 @@
 """minitf's ops, one module per family, and the Tensor operators built on them.
 
 * :mod:`elementwise` — unary math, arithmetic, comparisons, ``where``, ``cast``
-* :mod:`reduction` — ``reduce_*``, ``argmax``/``argmin``
+* :mod:`reduction` — ``reduce_*``; :mod:`arg_reduction` — ``argmax``/``argmin``
 * :mod:`shape` — reshape, transpose, expand_dims, squeeze, broadcast_to, shape...
 * :mod:`joining` — concat, split, stack, unstack, tile, pad
 * :mod:`indexing` — ``x[...]``, ``gather``, ``one_hot``, ``boolean_mask``
@@ -16,14 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from minitf.ops import (  # noqa: F401
-    creation, elementwise, indexing, joining, linalg, nn, random, reduction, shape,
+    arg_reduction, creation, elementwise, indexing, joining, linalg, nn, random, reduction,
+    shape,
 )
 from minitf import errors
 from minitf.ops._operands import broadcast_shapes
 from minitf.tensor import Tensor, convert_to_tensor
 
-__all__ = ["creation", "elementwise", "indexing", "joining", "linalg", "nn", "random",
-           "reduction", "shape"]
+__all__ = ["arg_reduction", "creation", "elementwise", "indexing", "joining", "linalg",
+           "nn", "random", "reduction", "shape"]
 
 
 def _reflected(fn: Any) -> Any:

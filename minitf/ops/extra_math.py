@@ -125,7 +125,7 @@ def categorical(logits: Any, num_samples: Any, dtype: Any = None, seed: Optional
         (TensorShape([2, 1000]), tf.int64, [1])
     """
     from minitf.ops.random import uniform
-    from minitf.ops.reduction import argmax
+    from minitf.ops.arg_reduction import argmax
     from minitf.ops.shape import expand_dims
     logits = to_tensor(logits)
     dtype = _dtypes.int64 if dtype is None else _dtypes.as_dtype(dtype)
