@@ -6,7 +6,8 @@ tape backwards in Python (``backward_pass``: a VJP rule per equation, ``bind`` p
 a cotangent dict) costs the same every step, so the second time a tape shape is seen,
 minitf *traces* its backward pass once — the same ``backward_pass`` run on symbolic
 tensors — into a :class:`~minitf.core.graph.Graph`, compiles that graph to straight-line
-Python (``graph.python_source()``), and from then on runs only that.
+Python (``graph.python_source()``), and from then on runs only that (the step that
+traced it interprets the new graph once: compiling code for one use costs more).
 
 The result is the same: the graph holds exactly the ops the interpreted pass would run
 (every VJP rule is already traceable: that is how gradients of a ``tf.function`` are
@@ -54,7 +55,7 @@ from typing import Any, Optional
 
 from minitf.config import _settings
 from minitf.core.compile import exec_source, lower
-from minitf.core.graph import Graph
+from minitf.core.graph import Graph, eval_graph
 from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, EAGER, _state, _wrap
 from minitf.core.interpreters import current as _current_context
 from minitf.tape_matcher import match_lines
@@ -82,7 +83,7 @@ _stats = {"hits": 0, "compiled": 0, "last": None}
 class _Plan:
     """A compiled backward pass: run ``fn`` on the slots' buffers, place the gradients."""
 
-    __slots__ = ("graph", "fn", "used", "placement", "n_sources", "template", "_run",
+    __slots__ = ("graph", "_fn", "used", "placement", "n_sources", "template", "_run",
                  "run_variables")
 
     def __init__(self, graph: Any, placement: tuple, n_sources: int) -> None:
@@ -91,8 +92,7 @@ class _Plan:
         # not inputs of any equation: the compiled function takes only those that are.
         read = {id(a) for e in graph.eqns for a in e.inputs} | {id(a) for a in graph.outputs}
         self.used = tuple(i for i, v in enumerate(graph.inputs) if id(v) in read)
-        self.fn = Graph([graph.inputs[i] for i in self.used], graph.eqns, graph.outputs,
-                        name=graph.name).compiled()
+        self._fn: Any = None  # see fn
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
@@ -101,6 +101,17 @@ class _Plan:
         # for sources that are all variables, checked through their reads.
         self._run: Any = None
         self.run_variables: Any = None
+
+    @property
+    def fn(self) -> Any:
+        """The graph as straight-line Python on the used slots' buffers (compiled when
+        first asked for: the runners embed the same lines, so a training loop never
+        needs it)."""
+        if self._fn is None:
+            graph = self.graph
+            self._fn = Graph([graph.inputs[i] for i in self.used], graph.eqns, graph.outputs,
+                             name=graph.name).compiled()
+        return self._fn
 
     @property
     def run(self) -> Any:
@@ -247,10 +258,16 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     found = _plan_for(eqns, targets, ogs, sources, keys, relevant, signature)
     if found is None:
         return None
-    plan, tensors = found
+    plan, tensors, new = found
     _stats["last"] = plan
-    values = plan.fn(*[tensors[i]._value for i in plan.used])
     grads: list = [None] * plan.n_sources  # (once per structure: plan.run does it after)
+    if new:
+        # Just traced: its graph interpreted once (the primitives' own NumPy code, as
+        # the runner's lines run it) costs less than compiling it for one use.
+        for i, t in zip(plan.placement, eval_graph(plan.graph, *tensors)):
+            grads[i] = t
+        return grads
+    values = plan.fn(*[tensors[i]._value for i in plan.used])
     for i, v in zip(plan.placement, values):
         grads[i] = _wrap(v)
     return grads
@@ -317,7 +334,8 @@ _NO_OUTPUT_GRADIENTS = (None,)
 
 def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
               relevant: Any, signature: tuple) -> Optional[tuple]:
-    """``(plan, slot tensors)`` from the full key: compiled on a structure's 2nd sighting."""
+    """``(plan, slot tensors, just traced)`` from the full key: compiled on a structure's
+    2nd sighting."""
     try:
         found = structure(eqns, targets, ogs, keys, relevant)
         if found is None:
@@ -359,7 +377,8 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
         _stats["hits"] += 1
         if plan._run is None:
             plan._run = _compile_runner(plan)  # the general path has come: its runner
-    return plan, tensors
+        return plan, tensors, False
+    return plan, tensors, True
 
 
 def backward_graph(tape: Any, target: Any, sources: Any) -> Graph:
