@@ -96,21 +96,22 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
-        # Matching, the graph and wrapping its results, as one function (_compile_runner),
-        # written when first needed (a training loop needs only the second); the same
-        # for sources that are all variables, checked through their reads.
+        # Matching, the graph and wrapping its results as one function (_compile_runner),
+        # written when first needed; run_variables checks variable sources by their reads.
         self._run: Any = None
         self.run_variables: Any = None
 
+    def used_graph(self) -> Graph:
+        """The graph taking only the slots it reads (what ``fn`` and the runners run)."""
+        g = self.graph
+        return Graph([g.inputs[i] for i in self.used], g.eqns, g.outputs, name=g.name)
+
     @property
     def fn(self) -> Any:
-        """The graph as straight-line Python on the used slots' buffers (compiled when
-        first asked for: the runners embed the same lines, so a training loop never
-        needs it)."""
+        """``used_graph()`` as straight-line Python, compiled when first asked for (the
+        runners embed the same lines: a training loop never needs it)."""
         if self._fn is None:
-            graph = self.graph
-            self._fn = Graph([graph.inputs[i] for i in self.used], graph.eqns, graph.outputs,
-                             name=graph.name).compiled()
+            self._fn = self.used_graph().compiled()
         return self._fn
 
     @property
@@ -138,8 +139,7 @@ def _compile_runner(plan: _Plan, variable_sources: bool = False) -> Any:
     if matched is None:
         return None  # (variable_sources: a template only the keys can check)
     lines, namespace, _ = matched
-    graph = Graph([plan.graph.inputs[i] for i in plan.used], plan.graph.eqns,
-                  plan.graph.outputs, name=plan.graph.name)
+    graph = plan.used_graph()
     arguments = ("eqns, targets, ogs, sources, reads, roots, relevant" if variable_sources
                  else "eqns, targets, ogs, keys, relevant")
     reserved = (*namespace, *arguments.split(", "), "seen", "new", "dtype_of", "map", "set",
@@ -261,15 +261,12 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
     plan, tensors, new = found
     _stats["last"] = plan
     grads: list = [None] * plan.n_sources  # (once per structure: plan.run does it after)
-    if new:
-        # Just traced: its graph interpreted once (the primitives' own NumPy code, as
-        # the runner's lines run it) costs less than compiling it for one use.
-        for i, t in zip(plan.placement, eval_graph(plan.graph, *tensors)):
-            grads[i] = t
-        return grads
-    values = plan.fn(*[tensors[i]._value for i in plan.used])
-    for i, v in zip(plan.placement, values):
-        grads[i] = _wrap(v)
+    # Just traced: the graph interpreted once (the primitives' own NumPy code, which the
+    # runner's lines run too) costs less than compiling plan.fn for one use.
+    outs = eval_graph(plan.graph, *tensors) if new else \
+        map(_wrap, plan.fn(*[tensors[i]._value for i in plan.used]))
+    for i, t in zip(plan.placement, outs):
+        grads[i] = t
     return grads
 
 
