@@ -51,6 +51,27 @@ def test_gradients_inside_function_equal_eager(program, seed, order):
         np.testing.assert_allclose(t, e, rtol=1e-9, atol=1e-9)
 
 
+@settings(max_examples=25)
+@given(programs(max_len=6), st.booleans())
+def test_the_forward_and_backward_halves_need_no_more_simplifying(program, with_random):
+    # split_vjp_graphs simplifies the joint graph only: neither half has anything left
+    # to fold, merge or drop (it would be computed for nothing at every training step).
+    from minitf.core.call import split_vjp_graphs
+    from minitf.core.passes import simplify
+
+    def f(a, b):
+        out = run_minitf(program, [a, b])
+        return out * tf.random.uniform(tf.shape(out), dtype=out.dtype) if with_random else out
+
+    spec = tf.TensorSpec([2, 3], tf.float64)
+    graph = tf.function(f).get_concrete_function(spec, spec).graph
+    for half in split_vjp_graphs(graph)[:2]:
+        again = simplify(half)
+        assert [(e.prim, e.inputs, e.params) for e in again.eqns] == \
+            [(e.prim, e.inputs, e.params) for e in half.eqns]
+        assert again.outputs == half.outputs
+
+
 def test_a_traced_call_is_recorded_as_one_equation():
     @tf.function
     def f(x):

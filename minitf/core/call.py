@@ -303,9 +303,12 @@ def split_vjp_graphs(graph: Graph, wrt: Optional[tuple] = None) -> tuple[Graph, 
             need(a)
     for a in joint.outputs[n_out:]:
         need(a)
-    fwd = simplify(Graph(joint.inputs[:n_in], fwd_eqns, joint.outputs[:n_out] + residuals,
-                         name=f"{graph.name}_fwd"))
-    bwd = simplify(Graph(joint.inputs[:n_in] + residuals + list(ct_inputs), bwd_eqns,
-                         joint.outputs[n_out:], name=f"{graph.name}_bwd"))
+    # No pass is run again on the halves: the joint graph was simplified, and a half has
+    # nothing to fold or merge that it had not, nor a dead equation (every forward one
+    # feeds an output or a residual, every backward one a cotangent).
+    fwd = Graph(joint.inputs[:n_in], fwd_eqns, joint.outputs[:n_out] + residuals,
+                name=f"{graph.name}_fwd")
+    bwd = Graph(joint.inputs[:n_in] + residuals + list(ct_inputs), bwd_eqns,
+                joint.outputs[n_out:], name=f"{graph.name}_bwd")
     got = graph._derived[("split", wrt)] = (fwd, bwd, len(residuals))
     return got
