@@ -137,7 +137,7 @@ class ConcreteFunction:
         self._template = output_template     # leaves: output index, or None
         self._owner = owner                  # the Function (binds call arguments)
         self._n_args = graph.num_args
-        self._fast: Any = None  # the generated eager call (see _fast_call)
+        self._fast_failed = False  # write_eager_call could not write it (see _fast)
         # The generated call under one GradientTape (minitf.written_calls): None until a
         # taped call has run, False where it cannot be written.
         self._taped: Any = None
@@ -360,17 +360,23 @@ class ConcreteFunction:
             if wrt:
                 self._taped = write_taped_call(self, wrt) or False
 
-    def _fast_call(self) -> Optional[Callable[..., Any]]:
-        """A generated function taking the positional eager tensors; None if not possible.
+    def _fast(self, *args: Any) -> Any:
+        """The call on positional eager tensors when nothing records (``Function``'s).
 
-        It reads the argument buffers and the captured variables' buffers, runs the
-        straight-line program, wraps the outputs and writes assigned variables back —
-        all in one Python function, so a cached call costs one dict lookup and the NumPy
-        calls themselves. Once made, it is also ``self._fast``.
+        The first one writes the generated function (``write_eager_call``): it reads
+        the argument buffers and the captured variables' buffers, runs the straight-line
+        program, wraps the outputs and writes assigned variables back, so a cached call
+        costs one dict lookup and the NumPy calls themselves. It is then stored on the
+        instance, where later lookups of ``_fast`` find it first (a shape a training
+        loop only calls under a tape never writes it). Where it cannot be written, the
+        graph runs as ``_call_flat`` runs it.
         """
-        if self._fast is None:
-            self._fast = write_eager_call(self) or False
-        return self._fast or None
+        fast = None if self._fast_failed else write_eager_call(self)
+        if fast is None:
+            self._fast_failed = True
+            return self._call_flat(args)
+        self._fast = fast
+        return fast(*args)
 
 
 def _packer(template: Any) -> Callable[[list], Any]:

@@ -165,7 +165,7 @@ class Function(ArgumentBinding):
         if cf is None:
             cf = self._trace_new(params, key)
         flat = flat_leaves(params, [t for _, _, t, _ in cf._key_params])
-        if not kwargs and len(flat) == len(args) and cf._fast_call() is not None \
+        if not kwargs and len(flat) == len(args) \
                 and all(a is b and type(a) is Tensor for a, b in zip(flat, args)):
             # Remember this call pattern (positional eager tensors): the next call with
             # the same dtypes and shapes skips argument binding entirely (see __call__).

@@ -153,3 +153,31 @@ def test_two_tapes_or_a_function_that_assigns_take_the_general_path():
         y = square_and_count(x)
     assert cf._taped is False  # it assigns a variable: not written
     assert float(tape.gradient(y, v)) == 12.0 and float(counter) == 4.0
+
+
+def test_the_eager_call_is_written_by_the_first_eager_call():
+    # A batch shape a training loop only calls under a tape never needs it.
+    model = _FloatModel()
+    x = tf.constant([1.0, 2.0, -0.5])
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            y = model(x)
+        tape.gradient(y, model.variables)
+    (cf,) = model.__call__._cache.values()
+    assert "_fast" not in vars(cf)
+    expected = np.tanh(model.w.numpy() * x.numpy()) + model.b.numpy()
+    for _ in range(2):
+        np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6)
+        assert "def _fast(" in vars(cf)["_fast"].__minitf_source__
+
+
+def test_a_call_that_cannot_be_written_runs_the_graph(monkeypatch):
+    import minitf.concrete_function as concrete_function
+    monkeypatch.setattr(concrete_function, "write_eager_call", lambda cf: None)
+    v = tf.Variable(2.0)
+    f = tf.function(lambda x: v * x + 1.0)
+    for i in range(3):
+        v.assign(float(i))
+        assert f(tf.constant([1.0, 3.0])).numpy().tolist() == [i + 1.0, 3 * i + 1.0]
+    (cf,) = f._cache.values()
+    assert cf._fast_failed and "_fast" not in vars(cf)
