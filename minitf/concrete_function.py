@@ -32,7 +32,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Sequence
 
 from minitf import nest
 from minitf.core.call import _watched_inputs, call_graph
