@@ -172,6 +172,8 @@ class Function(ArgumentBinding):
             if len(self._by_key) >= _MAX_FAST_ENTRIES:
                 self._by_key.clear()
             self._by_key[tuple((a._dtype._name, a._value.shape) for a in args)] = cf
+            if _current_context() is EAGER and not _state["multi_backend"]:
+                return cf._fast(*args)  # (the call the next ones make: written now)
         return cf._call_flat(flat)
 
     def _lookup(self, key: tuple) -> Optional[ConcreteFunction]:

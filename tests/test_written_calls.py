@@ -169,6 +169,10 @@ def test_the_eager_call_is_written_by_the_first_eager_call():
     for _ in range(2):
         np.testing.assert_allclose(model(x).numpy(), expected, rtol=1e-6)
         assert "def _fast(" in vars(cf)["_fast"].__minitf_source__
+    f = tf.function(lambda x: x * 2.0)  # the very first call, eager: it writes it too
+    assert f(x).numpy().tolist() == [2.0, 4.0, -1.0]
+    (cf,) = f._cache.values()
+    assert "def _fast(" in vars(cf)["_fast"].__minitf_source__
 
 
 def test_a_call_that_cannot_be_written_runs_the_graph(monkeypatch):
