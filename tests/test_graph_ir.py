@@ -312,6 +312,33 @@ def test_eval_of_trace_equals_the_function(program, seed):
 
 
 @settings(max_examples=30)
+@given(programs(), st.integers(0, 2**16), st.sampled_from([tf.float32, tf.float64]))
+def test_graph_run_interprets_once_then_compiles_with_the_same_bits(program, seed, dtype):
+    # Graph.run: the first run interprets (no code written), later ones run compiled
+    # code; both give exactly what the equations' implementations give.
+    xs = [x.astype(dtype.as_numpy_dtype) for x in _inputs(seed)]
+    spec = tf.TensorSpec((2, 3), dtype)
+    graph, _ = trace(lambda a, b: run_minitf(program, [a, b]), [spec, spec])
+    first = graph.run(*xs)
+    assert graph._compiled is None
+    second = graph.run(*xs)
+    assert graph._compiled is not None
+    reference = eval_graph(graph, *[tf.constant(x) for x in xs])[0].numpy()
+    for got in (first[0], second[0]):
+        assert type(got) is type(second[0]) and got.dtype == reference.dtype
+        np.testing.assert_array_equal(got, reference)
+
+
+@pytest.mark.parametrize("value", [np.float32(1.5), np.array(1.5, np.float32)])
+def test_graph_run_of_scalars_gives_the_compiled_types(value):
+    graph, _ = trace(lambda x: (x * 3.0 + x * x, tf.reduce_sum(x)),
+                     [tf.TensorSpec([], tf.float32)])
+    first, second = graph.run(value), graph.run(value)
+    assert [type(v) for v in first] == [type(v) for v in second]
+    assert [v.tobytes() for v in first] == [v.tobytes() for v in second]
+
+
+@settings(max_examples=30)
 @given(programs(), st.integers(0, 2**16))
 def test_compiled_python_and_passes_preserve_results(program, seed):
     xs = _inputs(seed)

@@ -63,7 +63,7 @@ def _call_abstract(*specs: TensorSpec, graph: Graph, **params: Any) -> list:
 
 @call_p.def_impl("numpy")
 def _call_numpy(*buffers: Any, graph: Graph, **params: Any) -> tuple:
-    return graph.compiled()(*buffers)
+    return graph.run(*buffers)
 
 
 _VALUE = attrgetter("_value")  # a tensor's buffer

@@ -236,6 +236,27 @@ class Graph:
             self._compiled = compile_graph(self)
         return self._compiled
 
+    def run(self, *buffers: Any) -> tuple:
+        """Runs the graph on input buffers: interpreted the first time, compiled after.
+
+        Writing and compiling its straight-line code costs more than one interpreted run
+        (the equations' own NumPy implementations, whose results the compiled lines
+        reproduce bit for bit), so a graph run once is never compiled: say the backward
+        pass of a traced call walked once, before a training loop compiles whole steps.
+
+        Example:
+            >>> import minitf as tf, numpy as np
+            >>> from minitf.core.tracing import trace
+            >>> g, _ = trace(lambda x: x * 3.0, [tf.TensorSpec([], tf.float32)])
+            >>> g.run(np.float32(2.0)), g._compiled is None, g.run(np.float32(2.0))
+            ((np.float32(6.0),), True, (np.float32(6.0),))
+        """
+        if self._compiled is None and not self._derived.get("ran") \
+                and all("numpy" in e.prim.impls for e in self.eqns):
+            self._derived["ran"] = True
+            return _interpret(self, buffers)
+        return self.compiled()(*buffers)
+
     def with_eqns(self, eqns: Sequence[Eqn], outputs: Optional[Sequence[Any]] = None
                   ) -> "Graph":
         """A copy with other equations (and outputs): what the clean-up passes return."""
@@ -350,6 +371,22 @@ def eval_graph(graph: Graph, *args: Any) -> list:
             env[id(v)] = x
     return [read(a) for a in graph.outputs]
     # END SOLUTION
+
+
+def _interpret(graph: Graph, buffers: Sequence[Any]) -> tuple:
+    # Graph.run's first run: each equation's NumPy implementation on the buffers, the
+    # constants as the compiled code holds them (rank 0: NumPy scalars).
+    from minitf.core.compile import _as_scalar
+    env = {id(v): x for v, x in zip(graph.inputs, buffers)}
+
+    def read(a: Any) -> Any:
+        return _as_scalar(a.value) if isinstance(a, Lit) else env[id(a)]
+
+    for eqn in graph.eqns:
+        out = eqn.prim.impls["numpy"](*[read(a) for a in eqn.inputs], **eqn.params)
+        for v, x in zip(eqn.outputs, out if eqn.prim.multiple_results else (out,)):
+            env[id(v)] = x
+    return tuple(read(a) for a in graph.outputs)
 
 
 def lit_tensor(lit: Lit) -> Any:
