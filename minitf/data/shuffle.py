@@ -109,7 +109,8 @@ class ShuffleDataset(Dataset):
             else bool(reshuffle_each_iteration)
         self._epoch = 0
         self._lock = threading.Lock()  # passes may start in prefetch threads
-        self._generator: Optional[np.random.Generator] = None  # see _shuffled
+        self._generator: Optional[np.random.Generator] = None  # see _pass_generator
+        self._pass_state: dict = {}
         self._philox_key: Optional[np.ndarray] = None  # see _philox_state
         super().__init__((input_dataset,), None)
 
@@ -141,26 +142,39 @@ class ShuffleDataset(Dataset):
         bits.state = self._philox_state(epoch)
         return np.random.Generator(bits)
 
+    def _pass_generator(self) -> np.random.Generator:
+        """The generator this dataset keeps, keyed for the next pass (the caller holds
+        the lock). Setting its state costs a quarter of making one; the state dict is
+        kept too (the setter copies it): only the counter's last word changes."""
+        if self._generator is None:
+            self._generator = np.random.Generator(np.random.Philox())
+            self._pass_state = self._philox_state(0)
+        state = self._pass_state
+        state["state"]["counter"][3] = self._take_epoch() & _MASK64
+        self._generator.bit_generator.state = state
+        return self._generator
+
     def _shuffled(self, order: np.ndarray) -> np.ndarray:
         """One pass's row order: ``shuffle_indices`` with this pass's generator."""
         if len(order) > self._buffer_size:
             return shuffle_indices(order, self._buffer_size, self._next_rng())
-        # The buffer holds it all: one permutation, drawn from a generator this dataset
-        # keeps and re-keys per pass (setting its state costs a quarter of making one).
+        with self._lock:  # the buffer holds it all: one permutation
+            return shuffle_indices(order, self._buffer_size, self._pass_generator())
+
+    def _permutation(self, n: int) -> np.ndarray:
+        """``_shuffled(arange(n))`` for an input read in order: the permutation itself."""
         with self._lock:
-            if self._generator is None:
-                self._generator = np.random.Generator(np.random.Philox())
-            self._generator.bit_generator.state = self._philox_state(self._take_epoch())
-            return shuffle_indices(order, self._buffer_size, self._generator)
+            return self._pass_generator().permutation(n)
 
     def _plan(self) -> Optional[RowPlan]:
         plan = self._inputs[0]._plan()
-        if plan is None or plan.rows_per_pass < 0:
+        n = -1 if plan is None else plan.rows_per_pass
+        if n < 0:
             return None
+        if plan.in_order and n <= self._buffer_size:
+            return plan.with_orders(lambda: iter((self._permutation(n),)), n)
         inner = plan.orders
-        return plan.with_orders(
-            lambda: iter((self._shuffled(one_order(inner())),)),
-            plan.rows_per_pass)
+        return plan.with_orders(lambda: iter((self._shuffled(one_order(inner())),)), n)
 
     def _generate(self) -> Iterator[list]:
         if self._plan() is not None:
