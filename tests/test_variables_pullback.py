@@ -129,3 +129,55 @@ def test_sources_that_are_not_all_variables_take_the_general_path():
         grads = tape.gradient(y, (v, iv))
     assert type(grads) is tuple and grads[1] is None
     np.testing.assert_array_equal(grads[0].numpy(), [2.0, 4.0])
+
+
+def test_one_tensor_in_two_slots_is_another_wiring():
+    # A plan written for `p = r * c` (two tensors of one type) must not serve a tape
+    # where both are one tensor, `p = r * r`: the same types, another gradient. Nor,
+    # for `q = p * c`, a tape where c is p, the product itself.
+    v = tf.Variable([1.0, 2.0])
+    c = tf.constant([3.0, 4.0])
+
+    def squared_read(alias):
+        with tf.GradientTape() as tape:
+            r = v.read_value()
+            loss = tf.reduce_sum(r * (r if alias else c))
+        return tape, loss
+
+    def product_twice(alias):
+        with tf.GradientTape() as tape:
+            p = v * c
+            loss = tf.reduce_sum(p * (p if alias else c))
+        return tape, loss
+
+    for record, expected in [(squared_read, 2 * np.array([1.0, 2.0])),
+                             (product_twice, 2 * np.array([1.0, 2.0]) * [9.0, 16.0])]:
+        for _ in range(2):  # walked, then traced into a plan
+            tape, loss = record(False)
+            tape.gradient(loss, [v])
+        tape, loss = record(False)
+        assert compiled_backward.variables_pullback(tape, loss, [v]) is not None
+        tape, loss = record(True)
+        assert compiled_backward.variables_pullback(tape, loss, [v]) is None
+        tape, loss = record(True)
+        np.testing.assert_allclose(tape.gradient(loss, [v])[0].numpy(), expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(programs(max_len=6), st.sampled_from([(3,), (2, 2)]), st.integers(0, 2**16))
+def test_what_a_tape_records_as_made_is_a_new_tensor(program, shape, seed):
+    # The written checks compare a slot met first as an input only with the earlier
+    # slots that could be the same tensor; they take an equation's outputs (and a
+    # traced call's residuals) to be tensors its op has just made, never one met before.
+    rng = np.random.default_rng(seed)
+    a, b = (tf.Variable(rng.uniform(-2, 2, shape)) for _ in range(2))
+    traced = tf.function(lambda u, w: tf.exp(u) * w + u)  # (its residual: exp(u))
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(run_minitf(program, [a, b])) + tf.reduce_sum(traced(a, b))
+    met: set = set()
+    for eqn in tape._eqns:
+        met.update(id(t) for t in eqn.inputs)
+        made = list(eqn.outputs) + list(eqn.params.get("residuals", ()))
+        assert not any(id(t) in met for t in made)
+        met.update(id(t) for t in made)
+    assert tape._eqns and y is tape._eqns[-1].outputs[0]
