@@ -32,7 +32,6 @@ Example:
 from __future__ import annotations
 
 import functools
-import operator
 import re
 import weakref
 from typing import Any, Callable, Iterator, Optional
@@ -143,10 +142,11 @@ class Module:
     @property
     def variables(self) -> tuple:
         """Every ``tf.Variable`` of this module and its submodules, in TF's order."""
-        found = _cached_variables(self)
-        if found is None:
-            found = tuple(_variables(self))
-            _remember_variables(self, found)
+        entry = _VARIABLES_SEEN.get(id(self))  # (see _remember_variables)
+        if entry is not None and entry[0]() is self and entry[2](self.__dict__):
+            return entry[1]
+        found = tuple(_variables(self))
+        _remember_variables(self, found)
         return found
 
     @property
@@ -192,51 +192,53 @@ class Module:
         return run
 
 
-# module -> (its variables, its attribute names and values). A training loop asks for
-# `model.variables` twice a step; the walk sorts attribute names and checks each value
-# (~5 µs); checking that no attribute changed compares the __dict__'s names and its
-# values with the last ones, in C (~0.5 µs). Only for modules whose attributes are all
-# variables, tensors or plain values: a list can change in place (append) with no
-# attribute changing, a submodule can change by itself, and any other object might
-# refer back to the module (the cache must not keep it alive).
-_VARIABLES_SEEN: dict = {}  # id(module) -> (weakref, variables, names, get_leaves, leaves)
+# module -> (its variables, a check that none of its attributes changed). A training
+# loop asks for `model.variables` twice a step; the walk sorts attribute names and
+# checks each value (~5 µs); the check, written for the module's attribute names,
+# looks each one up and compares it with `is` (~0.2 µs). Only for modules whose
+# attributes are all variables, tensors or plain values: a list can change in place
+# (append) with no attribute changing, a submodule can change by itself, and any other
+# object might refer back to the module (the cache must not keep it alive).
+_VARIABLES_SEEN: dict = {}  # id(module) -> (weakref, variables, unchanged(__dict__))
 _LEAF_TYPES = (Variable, Tensor, int, float, str, bool, type(None))
-_is = operator.is_
-
-
-def _cached_variables(module: Module) -> Optional[tuple]:
-    entry = _VARIABLES_SEEN.get(id(module))
-    if entry is None or entry[0]() is not module:
-        return None
-    attributes = module.__dict__
-    # Same names in the same order, holding the same objects: compared with `is` (never
-    # with ==: a Variable's == is an op), in C. The entry keeps the objects the walk
-    # read; the ignored bookkeeping (bound tf.functions, which refer back to the module,
-    # so it must not be kept) only has to be there, under its name.
-    if entry[2] == tuple(attributes) and all(map(_is, entry[3](attributes), entry[4])):
-        return entry[1]
-    return None
 
 
 def _remember_variables(module: Module, found: tuple) -> None:
     attributes = module.__dict__
     names = [name for name in attributes if name not in _IGNORED]
-    leaves = tuple(attributes[name] for name in names)
+    leaves = [attributes[name] for name in names]
     if not all(isinstance(v, _LEAF_TYPES) for v in leaves):
         return
-    # Their values, in order, in C (itemgetter of one name gives the value: wrap it).
-    if len(names) > 1:
-        get_leaves = operator.itemgetter(*names)
-    else:
-        get_leaves = (lambda d, get=operator.itemgetter(*names): (get(d),)) if names \
-            else (lambda d: ())
     key = id(module)
     try:
         # The entry goes when the module does (ids are reused after that).
         ref = weakref.ref(module, lambda _, key=key: _VARIABLES_SEEN.pop(key, None))
     except TypeError:  # a class with __slots__ and no __weakref__
         return
-    _VARIABLES_SEEN[key] = (ref, found, tuple(attributes), get_leaves, leaves)
+    _VARIABLES_SEEN[key] = (ref, found, _unchanged_check(attributes, names, leaves))
+
+
+def _unchanged_check(attributes: dict, names: list, leaves: list) -> Callable[[dict], bool]:
+    """``unchanged(__dict__)``: the same names, each holding the same object as now.
+
+    Written out for these names (a lookup and an ``is`` each: never ``==``, which for
+    a Variable is an op). The same number of names, all present, is the same set of
+    names (their order does not matter: the walk sorts them). The ignored bookkeeping
+    (bound tf.functions, which refer back to the module, so it must not be kept) only
+    has to be there. The function keeps the objects it compares with.
+    """
+    from minitf.core.compile import exec_source
+    tests = [f"len(d) == {len(attributes)}"]
+    tests += [f"d[{name!r}] is leaf{i}" for i, name in enumerate(names)]
+    tests += [f"{name!r} in d" for name in attributes if name in _IGNORED]
+    source = "\n".join([
+        "def unchanged(d):",
+        "    try:",
+        f"        return {' and '.join(tests)}",
+        "    except KeyError:  # a name has gone (and another has come)",
+        "        return False", ""])
+    namespace = {f"leaf{i}": leaf for i, leaf in enumerate(leaves)}
+    return exec_source(source, namespace, "unchanged", "module variables")
 
 
 def _variables(module: Module) -> list:

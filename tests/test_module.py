@@ -169,3 +169,8 @@ def test_variables_follow_every_change_of_the_attributes():
     assert [v.name for v in single.variables] == ["w:0"]
     vars(single)["w"] = tf.Variable(2.0, name="w2")
     assert [v.name for v in single.variables] == ["w2:0"]
+    del single.w
+    single.u = tf.Variable(3.0, name="u")  # one name gone, another come: as many names
+    assert [v.name for v in single.variables] == ["u:0"]
+    vars(single)["u"] = 1.0  # a variable replaced by a plain value, behind its back
+    assert single.variables == ()
