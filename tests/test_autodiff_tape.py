@@ -305,7 +305,8 @@ def test_mean_of_all_elements_records_what_the_general_path_records(data, dtype,
                                                                     n_tapes) -> None:
     # reduce_mean(x) of an eager float tensor takes a shortcut (a training step's loss);
     # reduce_mean(x, axis=[0, 1, ...]) is the general path. Same bits, same equations
-    # on every recording tape, same gradients.
+    # on every recording tape (and its result watched: what uses it is recorded too),
+    # same gradients.
     x = tf.constant(data.draw(arrays(dtype, shape, low=-100.0, high=100.0)))
     every_axis = list(range(len(shape)))
     results = []
@@ -315,19 +316,20 @@ def test_mean_of_all_elements_records_what_the_general_path_records(data, dtype,
             t.__enter__()
             t.watch(x)
         y = mean()
+        z = y * y  # recorded only if the mean's result is watched
         for t in reversed(tapes):
             t.__exit__(None, None, None)
         recorded = [[(e.prim.name, {k: (tuple(v) if k == "axis" else v)
                                     for k, v in e.params.items()}) for e in t._eqns]
                     for t in tapes]
-        grads = [t.gradient(y, x).numpy() for t in tapes]
+        grads = [t.gradient(z, x).numpy() for t in tapes]
         results.append((y, recorded, grads))
     (fast, fast_eqns, fast_grads), (general, general_eqns, general_grads) = results
     assert fast.dtype == general.dtype == dtype and fast.shape == general.shape == ()
     assert fast.numpy().tobytes() == general.numpy().tobytes()
     assert fast_eqns == general_eqns
     assert all(e == [("reduce_sum", {"axis": tuple(every_axis), "keepdims": False}),
-                     ("div", {})] for e in fast_eqns)
+                     ("div", {}), ("mul", {})] for e in fast_eqns)
     for a, b in zip(fast_grads, general_grads):
         assert a.tobytes() == b.tobytes()
 

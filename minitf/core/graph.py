@@ -88,17 +88,24 @@ class Var:
         TensorSpec(shape=(2,), dtype=tf.float32, name=None)
     """
 
-    __slots__ = ("shape", "dtype", "hint")
+    __slots__ = ("shape", "dtype", "hint", "_spec")
 
     def __init__(self, spec: TensorSpec, hint: Optional[str] = None) -> None:
         self.shape: tuple = tuple(spec.shape.as_tuple())
         self.dtype: _dtypes.DType = spec.dtype
         self.hint = hint
+        # Tracing asks for a Var's spec each time it is an operand (abstract evaluation
+        # takes specs): keep the one it was made from when that one is plain.
+        self._spec = spec if type(spec) is TensorSpec and spec._name is None \
+            and spec._shape._dims == self.shape else None
 
     @property
     def spec(self) -> TensorSpec:
         """The value's type as a ``TensorSpec``."""
-        return TensorSpec._make(self.shape, self.dtype)
+        spec = self._spec
+        if spec is None:
+            spec = self._spec = TensorSpec._make(self.shape, self.dtype)
+        return spec
 
     def __repr__(self) -> str:
         return f"Var({self.hint or '?'}: {type_str(self.shape, self.dtype)})"
@@ -118,17 +125,21 @@ class Lit:
         Lit(2.0:f32[])
     """
 
-    __slots__ = ("value", "dtype", "shape")
+    __slots__ = ("value", "dtype", "shape", "_spec")
 
     def __init__(self, value: Any, dtype: _dtypes.DType) -> None:
         self.value = value
         self.dtype = dtype
         self.shape: tuple = tuple(value.shape)
+        self._spec: Optional[TensorSpec] = None
 
     @property
     def spec(self) -> TensorSpec:
         """The constant's type."""
-        return TensorSpec._make(self.shape, self.dtype)
+        spec = self._spec
+        if spec is None:
+            spec = self._spec = TensorSpec._make(self.shape, self.dtype)
+        return spec
 
     def __repr__(self) -> str:
         from minitf.core.printing import lit_str
@@ -414,7 +425,10 @@ def is_effectful(eqn: Eqn) -> bool:
     """
     if eqn.prim.effectful:
         return True
-    for value in eqn.params.values():
+    params = eqn.params
+    if not params:  # (most equations: an elementwise op)
+        return False
+    for value in params.values():
         if isinstance(value, Graph) and has_effects(value):
             return True
         if isinstance(value, (tuple, list)) and any(

@@ -25,7 +25,6 @@ Example:
 
 from __future__ import annotations
 
-import collections
 from typing import Any, Callable, Optional, Sequence
 
 from minitf import errors, nest
@@ -187,13 +186,14 @@ class GraphBuilder:
         self._variables: dict = {}       # id(var) -> [var, current value, input index]
         self.assigned: dict = {}         # id(var) -> var, in order of first assignment
         self.created_variables: list = []
-        self._names: collections.Counter = collections.Counter()
+        self._names: dict = {}  # name -> how many tensors have taken it
         self.autograph_note = ""
 
     # -- inputs ----------------------------------------------------------------------
     def _unique(self, base: str) -> str:
-        n = self._names[base]
-        self._names[base] += 1
+        names = self._names
+        n = names.get(base, 0)
+        names[base] = n + 1
         return base if n == 0 else f"{base}_{n}"
 
     def new_input(self, spec: TensorSpec, hint: str = "input") -> GraphTensor:
