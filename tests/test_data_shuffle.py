@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import minitf as tf
-from minitf.data.shuffle import buffer_shuffle, shuffle_indices
+from minitf.data.shuffle import buffer_shuffle, passes_per_block, shuffle_indices
 
 pytestmark = pytest.mark.data
 D = tf.data.Dataset
@@ -101,6 +101,32 @@ def test_row_plan_and_element_paths_shuffle_identically():
     passes = [(order(fast_ds), order(slow_ds)) for _ in range(3)]
     assert all(f == s for f, s in passes)
     assert passes[0][0] != passes[1][0] != passes[2][0]
+
+
+def test_whole_pass_orders_come_in_blocks_that_replay_and_stay_uniform():
+    # A buffer holding the whole pass draws passes_per_block(n) permutations at once.
+    # Across block boundaries: every pass a permutation, a new one each pass, the same
+    # sequence from a rebuilt dataset and from the element path; the orders handed
+    # out are read-only (a block serves later passes).
+    n = 2000
+    per_block = passes_per_block(n)
+    assert per_block == 32
+    x = np.arange(n)
+    fast_ds = D.from_tensor_slices(x).shuffle(n, seed=4)
+    again = D.from_tensor_slices(x).shuffle(n, seed=4)
+    slow_ds = D.from_tensor_slices(x).map(lambda v: v).shuffle(n, seed=4)
+    passes = [order(fast_ds) for _ in range(per_block + 3)]
+    assert all(sorted(p) == x.tolist() for p in passes)
+    assert len({tuple(p) for p in passes}) == len(passes)
+    assert [order(again) for _ in passes] == passes
+    assert [order(slow_ds) for _ in passes] == passes
+    # Uniform: over many passes each row lands in each half about equally often.
+    small = D.range(10).shuffle(10, seed=9)
+    firsts = np.array([order(small)[0] for _ in range(3 * passes_per_block(10))])
+    counts = np.bincount(firsts, minlength=10)
+    assert counts.min() > 0 and counts.max() < 45  # ~19 each; a stuck row would fail
+    with pytest.raises(ValueError, match="read-only"):
+        fast_ds._permutation(n)[0] = 1
 
 
 def test_shuffle_then_batch_uses_whole_rows():

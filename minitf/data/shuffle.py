@@ -13,6 +13,13 @@ starting at ``(0, 0, 0, k)`` — so every pass has a new order, yet a rebuilt da
 the same seeds replays the same sequence of orders. With
 ``reshuffle_each_iteration=False`` every pass uses ``k = 0``.
 
+A buffer that holds the whole pass makes one uniform permutation per pass, and those
+are drawn ahead in blocks: the ``K`` passes ``bK .. bK+K-1`` take the ``K``
+permutations drawn one after another from the stream whose counter starts at
+``(0, 0, 1, b)``, where ``K`` is as many as fit in 65536 row numbers (at most 64; one
+for 65536 rows or more). Re-keying a generator and shuffling costs a small dataset's
+epoch ~30 µs in a training loop (its code is cold by then); a block costs ~3 µs a pass.
+
 Example:
     >>> import minitf as tf
     >>> ds = tf.data.Dataset.range(6).shuffle(6, seed=1)
@@ -28,7 +35,7 @@ from __future__ import annotations
 import itertools
 import sys
 import threading
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import numpy as np
 
@@ -38,17 +45,33 @@ from minitf.data.options import UNKNOWN_CARDINALITY, count_arg
 from minitf.data.plan import RowPlan, one_order
 from minitf.ops.random import get_seed
 
-__all__ = ["ShuffleDataset", "buffer_shuffle", "shuffle_indices"]
+__all__ = ["ShuffleDataset", "buffer_shuffle", "passes_per_block", "shuffle_indices"]
 
 _MASK64 = (1 << 64) - 1
 _ZERO_BUFFER = np.zeros(4, np.uint64)
 _ZERO_BUFFER.flags.writeable = False
 _DRAW_BLOCK = 1024  # random slot numbers drawn per NumPy call in the steady state
+_BLOCK_ELEMENTS = 1 << 16  # row numbers in a block of whole-pass permutations (see above)
+_BLOCK_PASSES = 64
 
 
-def buffer_shuffle(items: Iterator[Any], buffer_size: int,
-                   rng: np.random.Generator) -> Iterator[Any]:
+def passes_per_block(n: int) -> int:
+    """How many whole-pass permutations of ``n`` rows are drawn at once (see above).
+
+    Example:
+        >>> passes_per_block(201), passes_per_block(10_000), passes_per_block(100_000)
+        (64, 6, 1)
+    """
+    return max(1, min(_BLOCK_PASSES, _BLOCK_ELEMENTS // max(n, 1)))
+
+
+def buffer_shuffle(items: Iterator[Any], buffer_size: int, rng: np.random.Generator,
+                   whole_pass: Optional[Callable[[int], np.ndarray]] = None
+                   ) -> Iterator[Any]:
     """TF's shuffle buffer over any iterator (elements or row indices).
+
+    ``whole_pass(n)``, if given, is the order in which a buffer that holds the whole
+    input (``n`` items, no draw made) is emptied; by default ``rng.permutation(n)``.
 
     Example:
         >>> import numpy as np
@@ -60,8 +83,10 @@ def buffer_shuffle(items: Iterator[Any], buffer_size: int,
     # BEGIN SOLUTION data: the shuffle buffer, draws as documented; spec: tests/test_data_shuffle.py
     buf = list(itertools.islice(items, buffer_size))
     slots: Iterator[int] = iter(())
+    drew = False
     for item in items:
         # Steady state: the buffer is full (len == buffer_size) and input remains.
+        drew = True
         j = next(slots, None)
         if j is None:
             slots = iter(rng.integers(0, len(buf), _DRAW_BLOCK).tolist())
@@ -69,7 +94,9 @@ def buffer_shuffle(items: Iterator[Any], buffer_size: int,
         yield buf[j]
         buf[j] = item
     # Input exhausted: draining by uniform draws without replacement is a permutation.
-    for j in rng.permutation(len(buf)).tolist():
+    order = whole_pass(len(buf)) if whole_pass is not None and not drew \
+        else rng.permutation(len(buf))
+    for j in order.tolist():
         yield buf[j]
     # END SOLUTION
 
@@ -109,8 +136,8 @@ class ShuffleDataset(Dataset):
             else bool(reshuffle_each_iteration)
         self._epoch = 0
         self._lock = threading.Lock()  # passes may start in prefetch threads
-        self._generator: Optional[np.random.Generator] = None  # see _pass_generator
-        self._pass_state: dict = {}
+        self._generator: Optional[np.random.Generator] = None  # see _whole_pass_order
+        self._block: Any = None  # ((block index, rows), read-only orders): the last block
         self._philox_key: Optional[np.ndarray] = None  # see _philox_state
         super().__init__((input_dataset,), None)
 
@@ -138,33 +165,42 @@ class ShuffleDataset(Dataset):
         """A new generator for the next pass (the buffered path draws all pass long)."""
         with self._lock:
             epoch = self._take_epoch()
+        return self._rng_for(epoch)
+
+    def _rng_for(self, epoch: int) -> np.random.Generator:
         bits = np.random.Philox()
         bits.state = self._philox_state(epoch)
         return np.random.Generator(bits)
 
-    def _pass_generator(self) -> np.random.Generator:
-        """The generator this dataset keeps, keyed for the next pass (the caller holds
-        the lock). Setting its state costs a quarter of making one; the state dict is
-        kept too (the setter copies it): only the counter's last word changes."""
-        if self._generator is None:
-            self._generator = np.random.Generator(np.random.Philox())
-            self._pass_state = self._philox_state(0)
-        state = self._pass_state
-        state["state"]["counter"][3] = self._take_epoch() & _MASK64
-        self._generator.bit_generator.state = state
-        return self._generator
+    def _whole_pass_order(self, epoch: int, n: int) -> np.ndarray:
+        """Pass ``epoch``'s permutation of ``n`` rows, from its block (see the module
+        docstring); the caller holds the lock. Read-only: the block serves later passes."""
+        per_block = passes_per_block(n)
+        block_index, row = divmod(epoch, per_block)
+        block = self._block
+        if block is None or block[0] != (block_index, n):
+            state = self._philox_state(block_index)
+            state["state"]["counter"][2] = 1  # (apart from every pass's own stream)
+            rng = self._generator
+            if rng is None:
+                rng = self._generator = np.random.Generator(np.random.Philox())
+            rng.bit_generator.state = state
+            orders = rng.permuted(np.tile(np.arange(n), (per_block, 1)), axis=1)
+            orders.flags.writeable = False
+            block = self._block = ((block_index, n), orders)
+        return block[1][row]
 
     def _shuffled(self, order: np.ndarray) -> np.ndarray:
         """One pass's row order: ``shuffle_indices`` with this pass's generator."""
         if len(order) > self._buffer_size:
             return shuffle_indices(order, self._buffer_size, self._next_rng())
         with self._lock:  # the buffer holds it all: one permutation
-            return shuffle_indices(order, self._buffer_size, self._pass_generator())
+            return order[self._whole_pass_order(self._take_epoch(), len(order))]
 
     def _permutation(self, n: int) -> np.ndarray:
         """``_shuffled(arange(n))`` for an input read in order: the permutation itself."""
         with self._lock:
-            return self._pass_generator().permutation(n)
+            return self._whole_pass_order(self._take_epoch(), n)
 
     def _plan(self) -> Optional[RowPlan]:
         plan = self._inputs[0]._plan()
@@ -179,8 +215,15 @@ class ShuffleDataset(Dataset):
     def _generate(self) -> Iterator[list]:
         if self._plan() is not None:
             return Dataset._generate(self)
+        with self._lock:
+            epoch = self._take_epoch()
+
+        def whole_pass(n: int) -> np.ndarray:
+            with self._lock:
+                return self._whole_pass_order(epoch, n)
+
         return buffer_shuffle(self._inputs[0]._elements(), self._buffer_size,
-                              self._next_rng())
+                              self._rng_for(epoch), whole_pass)
 
     def _cardinality(self) -> int:
         return self._inputs[0]._cardinality()
