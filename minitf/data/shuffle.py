@@ -185,7 +185,8 @@ class ShuffleDataset(Dataset):
             if rng is None:
                 rng = self._generator = np.random.Generator(np.random.Philox())
             rng.bit_generator.state = state
-            orders = rng.permuted(np.tile(np.arange(n), (per_block, 1)), axis=1)
+            orders = np.tile(np.arange(n), (per_block, 1))
+            rng.permuted(orders, axis=1, out=orders)  # (row by row: permutation(n) each)
             orders.flags.writeable = False
             block = self._block = ((block_index, n), orders)
         return block[1][row]
