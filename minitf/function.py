@@ -41,6 +41,7 @@ import types
 from typing import Any, Callable, Optional, Sequence
 
 from minitf import config, nest
+from minitf.config import _settings
 from minitf.concrete_function import ConcreteFunction
 from minitf.function_args import ArgumentBinding
 from minitf.core.interpreters import EAGER, _state
@@ -66,6 +67,15 @@ _VARIABLE_ERROR = (
 _MAX_FAST_ENTRIES = 256
 # Where an instance keeps its bound tf.functions (Module's attribute walk skips it).
 _BOUND_KEY = "_minitf_bound_functions"
+
+
+def _fast_key(args: tuple) -> tuple:
+    """``Function._by_key``'s key: each argument's dtype name and shape (one argument's
+    pair is the key itself: a model's batch, no comprehension and no outer tuple; a
+    pair never equals a tuple of pairs, whose first item is a tuple, not a name)."""
+    if len(args) == 1:
+        return (args[0]._dtype._name, args[0]._value.shape)
+    return tuple([(a._dtype._name, a._value.shape) for a in args])
 
 
 class Function(ArgumentBinding):
@@ -107,19 +117,24 @@ class Function(ArgumentBinding):
 
     # -- descriptor: methods bind per instance -----------------------------------------
     def __get__(self, instance: Any, owner: Any = None) -> Any:
+        try:  # every `model(x)` comes here: the bound function made before, at once
+            return instance.__dict__[_BOUND_KEY][self]
+        except (AttributeError, KeyError, TypeError):
+            pass
         if instance is None:
             return self
-        # The bound function lives on the instance (by identity, never by ==, and freed
-        # with it: it refers back to the instance, so it must not outlive it elsewhere).
+        # The bound function lives on the instance (keyed by this Function, whose hash
+        # is its identity; freed with the instance: it refers back to the instance, so
+        # it must not outlive it elsewhere).
         store = getattr(instance, "__dict__", None)
         if store is None:  # __slots__ without __dict__: a fresh binding each time
             return self._bind(instance)
         bound = store.get(_BOUND_KEY)
         if bound is None:
             bound = store[_BOUND_KEY] = {}
-        f = bound.get(id(self))
+        f = bound.get(self)
         if f is None:
-            f = bound[id(self)] = self._bind(instance)
+            f = bound[self] = self._bind(instance)
         return f
 
     def _bind(self, instance: Any) -> "Function":
@@ -137,15 +152,15 @@ class Function(ArgumentBinding):
         if not kwargs and not _state["multi_backend"]:
             try:
                 # Dtype names, not DTypes: a str caches its hash, a DType's is Python code.
-                if len(args) == 1:  # (a model's batch: no comprehension frame)
-                    key = ((args[0]._dtype._name, args[0]._value.shape),)
+                if len(args) == 1:  # (_fast_key, written in: a model's batch)
+                    key = (args[0]._dtype._name, args[0]._value.shape)
                 else:
                     key = tuple([(a._dtype._name, a._value.shape) for a in args])
             except AttributeError:
                 pass
             else:
                 cf = self._by_key.get(key)
-                if cf is not None and not config._settings["run_functions_eagerly"]:
+                if cf is not None and not _settings["run_functions_eagerly"]:
                     ctx = _current_context()
                     if ctx is EAGER:
                         return cf._fast(*args)
@@ -171,7 +186,7 @@ class Function(ArgumentBinding):
             # the same dtypes and shapes skips argument binding entirely (see __call__).
             if len(self._by_key) >= _MAX_FAST_ENTRIES:
                 self._by_key.clear()
-            self._by_key[tuple((a._dtype._name, a._value.shape) for a in args)] = cf
+            self._by_key[_fast_key(args)] = cf
             if _current_context() is EAGER and not _state["multi_backend"]:
                 return cf._fast(*args)  # (the call the next ones make: written now)
         return cf._call_flat(flat)
