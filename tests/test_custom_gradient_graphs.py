@@ -44,6 +44,15 @@ def test_the_custom_rule_is_used_inside_a_function():
     assert [float(g) for g in _grad(lambda x: log1pexp(x) * 3.0, x)] == [3.0]
 
 
+def test_a_training_loop_over_the_function_keeps_using_the_rule():
+    # The tape of each step holds one traced call whose backward graph calls the rule's
+    # graph: the step's compiled plan inlines both (a callee returning a nested call's
+    # result directly), step after step, with the rule's value.
+    x = tf.constant(100.0)
+    traced = tf.function(lambda x: log1pexp(x))
+    assert [[float(g) for g in _grad(traced, x)] for _ in range(4)] == [[1.0]] * 4
+
+
 def test_function_and_eager_gradients_agree_on_vectors():
     xs = tf.constant([-3.0, 0.5, 2.0])
     weights = tf.constant([3.0, 5.0, 7.0])

@@ -352,3 +352,21 @@ def test_compiled_python_and_passes_preserve_results(program, seed):
         np.testing.assert_array_equal(
             eval_graph(cleaned, *[tf.constant(x) for x in xs])[0].numpy(), reference)
         np.testing.assert_array_equal(cleaned.compiled()(*xs)[0], reference)
+
+
+def test_inlining_a_call_whose_result_is_a_nested_calls_result():
+    # mid returns what its own call of inner returns: once both are inlined, the outer
+    # graph's use of mid's result must read inner's (now inlined) product.
+    from minitf.core.call import call_graph
+    from minitf.core.graph import eval_graph, typecheck
+    from minitf.core.passes import inline_calls
+    from minitf.core.tracing import trace
+    spec = [tf.TensorSpec([2], tf.float32)]
+    inner, _ = trace(lambda x: x * x, spec)
+    mid, _ = trace(lambda x: call_graph(inner, [x])[0], spec)
+    outer, _ = trace(lambda x: call_graph(mid, [x])[0] + 1.0, spec)
+    flat = inline_calls(outer)
+    assert [e.prim.name for e in flat.eqns] == ["mul", "add"]
+    typecheck(flat)
+    x = tf.constant([2.0, -3.0])
+    np.testing.assert_array_equal(eval_graph(flat, x)[0].numpy(), [5.0, 10.0])

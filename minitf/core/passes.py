@@ -212,12 +212,13 @@ def inline_calls(graph: Graph) -> Graph:
             continue
         changed = True
         inner = dict(zip((id(v) for v in callee.inputs), eqn.inputs))
-        for e in inline_calls(callee).eqns:
+        flat = inline_calls(callee)  # (its outputs: the callee's, after its own inlining)
+        for e in flat.eqns:
             fresh = tuple(Var(o.spec, o.hint) for o in e.outputs)
             inner.update(zip((id(o) for o in e.outputs), fresh))
             eqns.append(Eqn(e.prim, tuple(inner.get(id(a), a) for a in e.inputs), e.params,
                             fresh))
-        for out, result in zip(eqn.outputs, callee.outputs):
+        for out, result in zip(eqn.outputs, flat.outputs):
             subst[id(out)] = inner.get(id(result), result)
     if not changed:
         return graph
