@@ -138,6 +138,7 @@ class ShuffleDataset(Dataset):
         self._lock = threading.Lock()  # passes may start in prefetch threads
         self._generator: Optional[np.random.Generator] = None  # see _whole_pass_order
         self._block: Any = None  # ((block index, rows), read-only orders): the last block
+        self._made_plan: Any = None  # (the input's plan, this dataset's plan from it)
         self._philox_key: Optional[np.ndarray] = None  # see _philox_state
         super().__init__((input_dataset,), None)
 
@@ -205,13 +206,19 @@ class ShuffleDataset(Dataset):
 
     def _plan(self) -> Optional[RowPlan]:
         plan = self._inputs[0]._plan()
+        made = self._made_plan  # (an input's plan made once gives this one once too)
+        if made is not None and made[0] is plan:
+            return made[1]
         n = -1 if plan is None else plan.rows_per_pass
         if n < 0:
             return None
         if plan.in_order and n <= self._buffer_size:
-            return plan.with_orders(lambda: iter((self._permutation(n),)), n)
-        inner = plan.orders
-        return plan.with_orders(lambda: iter((self._shuffled(one_order(inner())),)), n)
+            mine = plan.with_orders(lambda: iter((self._permutation(n),)), n)
+        else:
+            inner = plan.orders
+            mine = plan.with_orders(lambda: iter((self._shuffled(one_order(inner())),)), n)
+        self._made_plan = (plan, mine)
+        return mine
 
     def _generate(self) -> Iterator[list]:
         if self._plan() is not None:
