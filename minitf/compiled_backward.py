@@ -3,11 +3,12 @@
 A training loop records the *same* tape at every step: the same primitives, on tensors
 of the same shapes and dtypes, wired the same way; only the values differ. Walking that
 tape backwards in Python (``backward_pass``: a VJP rule per equation, ``bind`` per op,
-a cotangent dict) costs the same every step, so the second time a tape shape is seen,
-minitf *traces* its backward pass once — the same ``backward_pass`` run on symbolic
-tensors — into a :class:`~minitf.core.graph.Graph`, compiles that graph to straight-line
-Python (``graph.python_source()``), and from then on runs only that (the step that
-traced it interprets the new graph once: compiling code for one use costs more).
+a cotangent dict) costs the same every step, so the second time a tape shape is seen
+(the first, for a tape holding a traced call: a ``tf.function`` model's training step
+comes back), minitf *traces* its backward pass once — ``backward_pass`` on symbolic
+tensors — into a :class:`~minitf.core.graph.Graph`, compiles it to straight-line Python
+(``graph.python_source()``) and from then on runs only that (the step that traced it
+interprets the new graph once: compiling code for one use costs more).
 
 The result is the same: the graph holds exactly the ops the interpreted pass would run
 (every VJP rule is already traceable: that is how gradients of a ``tf.function`` are
@@ -19,7 +20,7 @@ slots, a traced call's residuals included); per slot its shape, dtype and whethe
 depends on a source; the targets, their output gradients, the sources. A new tape is
 first *matched* against the templates of the plans compiled for its signature (number
 of equations, last primitive, number of targets and sources); only when none fits is
-the full hashable key built, to count sightings and compile on the second one.
+the full hashable key built, to count sightings and compile.
 
 When it does not apply, the tape is walked as before: while a tape records the
 backward pass itself (higher derivatives), while tracing, with tensors on a GPU, with
@@ -54,6 +55,7 @@ from collections import OrderedDict
 from typing import Any, Optional
 
 from minitf.config import _settings
+from minitf.core.call import call_p as _CALL_P
 from minitf.core.compile import exec_source, lower
 from minitf.core.graph import Graph, eval_graph
 from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, EAGER, _state, _wrap
@@ -73,9 +75,7 @@ enabled = True
 _CACHE: "OrderedDict[tuple, Any]" = OrderedDict()
 _CACHE_SIZE = 256
 _FAILED = object()
-# (number of equations, last primitive, targets, sources) -> plans, newest first: the
-# candidates a tape is matched against before its full key is built.
-_BY_SIGNATURE: dict = {}
+_BY_SIGNATURE: dict = {}  # (equations, last primitive, targets, sources) -> plans to try
 _CANDIDATES = 4
 _stats = {"hits": 0, "compiled": 0, "last": None}
 
@@ -332,7 +332,7 @@ _NO_OUTPUT_GRADIENTS = (None,)
 def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
               relevant: Any, signature: tuple) -> Optional[tuple]:
     """``(plan, slot tensors, just traced)`` from the full key: compiled on a structure's
-    2nd sighting."""
+    2nd sighting, or its 1st for a tape holding a traced call (see the module doc)."""
     try:
         found = structure(eqns, targets, ogs, keys, relevant)
         if found is None:
@@ -341,15 +341,15 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
         plan = _CACHE.get(key)
     except (TypeError, AttributeError):  # an unhashable parameter, a non-NumPy value
         return None
-    if plan is None:
-        # Seen once: walk it, and remember the shape; compile if it comes back.
+    if plan is None and not any(e.prim is _CALL_P for e in eqns):
+        # Seen once, no traced call: walk it, remember the shape, compile if it returns.
         _CACHE[key] = 1
         if len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
         return None
     if plan is _FAILED:
         return None
-    if plan == 1:
+    if plan is None or plan == 1:  # (None: a tape holding a traced call, seen once)
         try:
             plan = _trace(eqns, tensors, targets, ogs, sources, keys, relevant)
         except Exception:  # noqa: BLE001 - not traceable: the Python walk says why, if it fails

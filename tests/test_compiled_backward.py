@@ -90,7 +90,8 @@ def test_the_seed_training_step_runs_a_plan_and_matches_the_walk():
     walked = _walked(lambda: train(20))
     before = _hits()
     compiled = train(20)
-    assert _hits() - before == 18  # step 1 walks, step 2 traces, 3..20 reuse
+    # A tape holding a traced call (a training step) is traced at once: 2..20 reuse.
+    assert _hits() - before == 19
     np.testing.assert_array_equal(compiled, walked)
     listing = str(compiled_backward.last_graph())
     # The traced call's backward graph is inlined: one flat program, its sums included.
@@ -294,5 +295,24 @@ def test_nested_traced_calls_inline_into_one_flat_plan_with_the_same_gradients()
     walked = [_walked(lambda: grads(x)) for x in xs]
     compiled = [grads(x) for x in xs]
     np.testing.assert_array_equal(compiled, walked)
-    assert _hits() == 2
+    assert _hits() == 3  # traced at the first tape (it holds a traced call), then reused
     assert "call" not in [e.prim.name for e in compiled_backward.last_graph().eqns]
+
+
+def test_a_tape_holding_a_traced_call_is_compiled_at_once_an_eager_one_when_it_returns():
+    # A traced call on the tape (a tf.function model) says "training step": its plan is
+    # written the first time. Any other tape is walked the first time.
+    w = tf.Variable([1.0, 2.0])
+    f = tf.function(lambda x: w * x)
+    x = tf.constant([3.0, 4.0])
+
+    def step(traced):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(f(x) if traced else w * x)
+        return tape.gradient(y, [w])[0].numpy()
+
+    for traced, compiled_after in [(True, [1, 1]), (False, [0, 1])]:
+        compiled_backward.clear_cache()
+        for expected in compiled_after:
+            np.testing.assert_array_equal(step(traced), [3.0, 4.0])
+            assert compiled_backward.cache_info()["compiled"] == expected
