@@ -277,7 +277,7 @@ def pullback(tape: Any, targets: list, output_gradients: list, sources: list, ke
     if not ctx.tapes and ctx.builder is None:
         # Nothing records this backward pass: a tape seen before runs compiled code.
         grads = compiled_pullback(tape._eqns, targets, output_gradients, sources, keys,
-                                  relevant, zeros_if_unconnected, ctx)
+                                  relevant, zeros_if_unconnected, ctx, tape)
         if grads is not None:
             return grads
     return pullback_eqns(tape._eqns, targets, output_gradients, sources, keys, relevant,

@@ -56,11 +56,10 @@ from typing import Any, Optional
 
 from minitf.config import _settings
 from minitf.core.call import call_p as _CALL_P
-from minitf.core.compile import exec_source, lower
 from minitf.core.graph import Graph, eval_graph
-from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE, EAGER, _state, _wrap
+from minitf.core.interpreters import EAGER, _state, _wrap
 from minitf.core.interpreters import current as _current_context
-from minitf.tape_matcher import match_lines
+from minitf.tape_matcher import write_runner
 from minitf.tape_structure import Template, structure
 from minitf.tensor import Tensor, convert_to_tensor
 from minitf.variables import Variable
@@ -96,7 +95,7 @@ class _Plan:
         self.placement = placement    # source index of each graph output
         self.n_sources = n_sources
         self.template: Optional[Template] = None
-        # Matching, the graph and wrapping its results as one function (_compile_runner),
+        # Matching, the graph and wrapping its results as one function (write_runner),
         # written when first needed; run_variables checks variable sources by their reads.
         self._run: Any = None
         self.run_variables: Any = None
@@ -117,52 +116,10 @@ class _Plan:
     @property
     def run(self) -> Any:
         """The runner for any sources (``compiled_pullback`` calls it); see
-        :func:`_compile_runner`."""
+        :func:`~minitf.tape_matcher.write_runner`."""
         if self._run is None:
-            self._run = _compile_runner(self)
+            self._run = write_runner(self)
         return self._run
-
-
-def _compile_runner(plan: _Plan, variable_sources: bool = False) -> Any:
-    """One function for a plan: the template's checks, then the graph, then the wrapping.
-
-    ``run(eqns, targets, ogs, keys, relevant)`` returns the gradients (Tensors or None,
-    one per source) when the tape has the template's structure, else None. The checks
-    are :func:`minitf.tape_matcher.match_lines`; they bind each slot's tensor to
-    ``s<slot>``, the names the graph's inputs carry, so the graph's straight-line code
-    follows once each used name is rebound to its tensor's buffer. Its source is
-    ``run.__minitf_source__``. With ``variable_sources`` it is
-    ``run(eqns, targets, ogs, sources, reads, roots, relevant)`` (see
-    :func:`variables_pullback`).
-    """
-    matched = match_lines(plan.template, variable_sources)
-    if matched is None:
-        return None  # (variable_sources: a template only the keys can check)
-    lines, namespace, _ = matched
-    graph = plan.used_graph()
-    arguments = ("eqns, targets, ogs, sources, reads, roots, relevant" if variable_sources
-                 else "eqns, targets, ogs, keys, relevant")
-    reserved = (*namespace, *arguments.split(", "), "seen", "new", "dtype_of", "map", "set",
-                "id", "len")
-    prog = lower(graph, reserved=reserved)
-    namespace.update(prog.namespace, new=object.__new__, dtype_of=_DTYPE_OF_BUFFER_DTYPE)
-    body = [f"{name} = s{slot}._value" for name, slot in zip(prog.input_names, plan.used)]
-    body += [f"# {name} = {text}" for name, text in prog.constants]
-    body += prog.lines
-    grads = ["None"] * plan.n_sources
-    for j, (source, expr) in enumerate(zip(plan.placement, prog.output_exprs)):
-        body += [f"grad{j} = new(Tensor)", f"grad{j}._value = {expr}",
-                 f"grad{j}._dtype = dtype_of[grad{j}._value.dtype]"]
-        grads[source] = f"grad{j}"
-    body.append(f"return [{', '.join(grads)}]")
-    source_text = "\n".join([
-        f"def run_plan({arguments}):",
-        "    try:",
-        *lines,
-        "    except ValueError:  # a list or tuple of another length: another structure",
-        "        return None",
-        *[f"    {line}" for line in body], ""])
-    return exec_source(source_text, namespace, "run_plan", graph.name)
 
 
 def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, keys: list,
@@ -207,7 +164,8 @@ def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, k
 
 
 def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys: list,
-                      relevant: Any, zeros_if_unconnected: bool, ctx: Any) -> Optional[list]:
+                      relevant: Any, zeros_if_unconnected: bool, ctx: Any,
+                      tape: Any = None) -> Optional[list]:
     """The gradients of ``pullback`` from a compiled plan, or None to walk the tape.
 
     Args:
@@ -215,6 +173,8 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
         targets, ogs, sources, keys, relevant, zeros_if_unconnected: as
             :func:`minitf.backward.pullback` takes them.
         ctx: the current interpreter context.
+        tape: the GradientTape, if at hand (a plan just written for variable sources
+            runs on its reads, see below).
 
     Returns:
         One gradient (or None) per source, or None when the plan does not apply or the
@@ -260,9 +220,15 @@ def compiled_pullback(eqns: list, targets: list, ogs: list, sources: list, keys:
         return None
     plan, tensors, new = found
     _stats["last"] = plan
-    grads: list = [None] * plan.n_sources  # (once per structure: plan.run does it after)
-    # Just traced: the graph interpreted once (the primitives' own NumPy code, which the
-    # runner's lines run too) costs less than compiling plan.fn for one use.
+    if new and tape is not None and plan.run_variables is not None:
+        # Written just now for variable sources (a training step): its code, ~15 µs.
+        grads = plan.run_variables(eqns, targets, ogs, sources, tape._reads, tape._roots,
+                                   tape._watched)
+        if grads is not None:
+            return grads
+    grads = [None] * plan.n_sources  # (once per structure: plan.run does it after)
+    # Just traced, for other sources: the graph interpreted once (the primitives' own
+    # NumPy code, which the runner's lines run too) costs less than compiling plan.fn.
     outs = eval_graph(plan.graph, *tensors) if new else \
         map(_wrap, plan.fn(*[tensors[i]._value for i in plan.used]))
     for i, t in zip(plan.placement, outs):
@@ -310,12 +276,8 @@ def variables_pullback(tape: Any, target: Any, sources: Any) -> Optional[list]:
 
 
 def _served(candidates: list, plan: _Plan) -> None:
-    """Counts a hit, and makes the plan that served the first one tried next time.
-
-    A loop over batches meets one structure per batch shape, with mostly one shape
-    (the last batch is smaller): the plan for it should not first be tried, and
-    refused, at every step.
-    """
+    """Counts a hit, and makes the plan that served the first one tried next time (a
+    loop meets mostly one batch shape: its plan should not be refused first)."""
     _stats["hits"] += 1
     _stats["last"] = plan
     if candidates[0] is not plan:
@@ -359,9 +321,9 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
         # Written for the way in the structure came by: variables_pullback next time,
         # or compiled_pullback (whose runner is written when it comes, see below).
         if len(targets) == 1 and ogs[0] is None and all(type(s) is Variable for s in sources):
-            plan.run_variables = _compile_runner(plan, variable_sources=True)
+            plan.run_variables = write_runner(plan, variable_sources=True)
         else:
-            plan._run = _compile_runner(plan)
+            plan._run = write_runner(plan)
         _CACHE[key] = plan
         _stats["compiled"] += 1
         if len(_BY_SIGNATURE) > _CACHE_SIZE:
@@ -373,7 +335,7 @@ def _plan_for(eqns: list, targets: list, ogs: list, sources: list, keys: list,
         _CACHE.move_to_end(key)
         _stats["hits"] += 1
         if plan._run is None:
-            plan._run = _compile_runner(plan)  # the general path has come: its runner
+            plan._run = write_runner(plan)  # the general path has come: its runner
         return plan, tensors, False
     return plan, tensors, True
 

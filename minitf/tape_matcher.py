@@ -18,8 +18,9 @@ It accepts exactly the tapes :func:`~minitf.tape_structure.match` accepts, which
 tests check on generated programs (and, being stricter about outputs that alias an
 earlier tensor, one kind of tape ``match`` would let through and ``structure`` would
 refuse). About three times faster: for the seed's training step ~6 µs instead of ~20.
-:func:`match_lines` gives the same checks as lines for code that continues after them
-(:mod:`minitf.compiled_backward` follows them with the backward graph).
+:func:`match_lines` gives the same checks as lines for code that continues after them:
+:func:`write_runner` follows them with a compiled backward plan's graph
+(:mod:`minitf.compiled_backward`).
 
 Example:
     >>> import minitf as tf
@@ -61,13 +62,14 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional
 
-from minitf.core.compile import exec_source, tuple_display, unpack_targets
+from minitf.core.compile import exec_source, lower, tuple_display, unpack_targets
 from minitf.core.graph import Graph
+from minitf.core.interpreters import _DTYPE_OF_BUFFER_DTYPE
 from minitf.tape_structure import _SLOT, _SLOTS, Template
 from minitf.tensor import Tensor
 from minitf.variables import Variable
 
-__all__ = ["compile_match", "match_lines"]
+__all__ = ["compile_match", "match_lines", "write_runner"]
 
 # Parameter values that equal the template's only when they are the same object.
 _BY_IDENTITY = (bool, type(None), Graph)
@@ -268,6 +270,68 @@ def match_lines(template: Template, variable_sources: bool = False) -> Optional[
     for i, expected in enumerate(template.sources):
         w.refuse_unless([f"tuple([seen[k] for k in keys[{i}] if k in seen]) != {expected!r}"])
     return w.lines, w.namespace, n
+
+
+def write_runner(plan: Any, variable_sources: bool = False) -> Any:
+    """A compiled backward plan as one function: its template's checks, then its graph,
+    then the wrapping (see :mod:`minitf.compiled_backward`; ``plan`` is one of its plans).
+
+    ``run(eqns, targets, ogs, keys, relevant)`` returns the gradients (Tensors or None,
+    one per source) when the tape has the template's structure, else None. The checks
+    are :func:`match_lines`; they bind each slot's tensor to
+    ``s<slot>``, the names the graph's inputs carry, so the graph's straight-line code
+    follows once each used name is rebound to its tensor's buffer. Its source is
+    ``run.__minitf_source__``. With ``variable_sources`` it is
+    ``run(eqns, targets, ogs, sources, reads, roots, relevant)`` (see
+    :func:`minitf.compiled_backward.variables_pullback`).
+
+    Example:
+        >>> import minitf as tf
+        >>> from minitf.backward import relevant_ids, source_keys
+        >>> from minitf.compiled_backward import _trace
+        >>> from minitf.tape_structure import structure
+        >>> v = tf.Variable(2.0)
+        >>> with tf.GradientTape() as t:
+        ...     y = v * v
+        >>> keys = [source_keys(t, v)]
+        >>> relevant = relevant_ids(t, keys)
+        >>> _, tensors, template = structure(t._eqns, [y], [None], keys, relevant)
+        >>> plan = _trace(t._eqns, tensors, [y], [None], [v], keys, relevant)  # the graph
+        >>> plan.template = template
+        >>> run = write_runner(plan, variable_sources=True)
+        >>> print(run.__minitf_source__.splitlines()[0])
+        def run_plan(eqns, targets, ogs, sources, reads, roots, relevant):
+        >>> [float(g) for g in run(t._eqns, [y], [None], [v], t._reads, t._roots, t._watched)]
+        [4.0]
+    """
+    matched = match_lines(plan.template, variable_sources)
+    if matched is None:
+        return None  # (variable_sources: a template only the keys can check)
+    lines, namespace, _ = matched
+    graph = plan.used_graph()
+    arguments = ("eqns, targets, ogs, sources, reads, roots, relevant" if variable_sources
+                 else "eqns, targets, ogs, keys, relevant")
+    reserved = (*namespace, *arguments.split(", "), "seen", "new", "dtype_of", "map", "set",
+                "id", "len")
+    prog = lower(graph, reserved=reserved)
+    namespace.update(prog.namespace, new=object.__new__, dtype_of=_DTYPE_OF_BUFFER_DTYPE)
+    body = [f"{name} = s{slot}._value" for name, slot in zip(prog.input_names, plan.used)]
+    body += [f"# {name} = {text}" for name, text in prog.constants]
+    body += prog.lines
+    grads = ["None"] * plan.n_sources
+    for j, (source, expr) in enumerate(zip(plan.placement, prog.output_exprs)):
+        body += [f"grad{j} = new(Tensor)", f"grad{j}._value = {expr}",
+                 f"grad{j}._dtype = dtype_of[grad{j}._value.dtype]"]
+        grads[source] = f"grad{j}"
+    body.append(f"return [{', '.join(grads)}]")
+    source_text = "\n".join([
+        f"def run_plan({arguments}):",
+        "    try:",
+        *lines,
+        "    except ValueError:  # a list or tuple of another length: another structure",
+        "        return None",
+        *[f"    {line}" for line in body], ""])
+    return exec_source(source_text, namespace, "run_plan", graph.name)
 
 
 def _check_variable_reads(w: _Writer, template: Template, n: int) -> None:
