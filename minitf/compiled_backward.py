@@ -132,7 +132,7 @@ def _trace(eqns: list, tensors: list, targets: list, ogs: list, sources: list, k
     from minitf.core.tracing import trace
 
     index = {id(t): i for i, t in enumerate(tensors)}
-    specs = [TensorSpec(t._value.shape, t._dtype) for t in tensors]
+    specs = [TensorSpec._make(t._value.shape, t._dtype) for t in tensors]  # (NumPy shapes)
     placement: list = []
 
     def backward(*sym: Any) -> list:

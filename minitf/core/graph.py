@@ -91,13 +91,18 @@ class Var:
     __slots__ = ("shape", "dtype", "hint", "_spec")
 
     def __init__(self, spec: TensorSpec, hint: Optional[str] = None) -> None:
-        self.shape: tuple = tuple(spec.shape.as_tuple())
-        self.dtype: _dtypes.DType = spec.dtype
         self.hint = hint
-        # Tracing asks for a Var's spec each time it is an operand (abstract evaluation
-        # takes specs): keep the one it was made from when that one is plain.
-        self._spec = spec if type(spec) is TensorSpec and spec._name is None \
-            and spec._shape._dims == self.shape else None
+        if type(spec) is TensorSpec and type(spec._shape._dims) is tuple:
+            # (Tracing makes a Var per result: the spec's own fields, read directly.) It
+            # asks for a Var's spec each time it is an operand (abstract evaluation takes
+            # specs): keep the one it was made from when that one is plain.
+            self.shape: tuple = spec._shape._dims
+            self.dtype: _dtypes.DType = spec._dtype
+            self._spec = spec if spec._name is None else None
+            return
+        self.shape = tuple(spec.shape.as_tuple())
+        self.dtype = spec.dtype
+        self._spec = None
 
     @property
     def spec(self) -> TensorSpec:

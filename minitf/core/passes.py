@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -74,17 +75,27 @@ def eliminate_dead_code(graph: Graph) -> Graph:
     needed = {id(a) for a in graph.outputs if isinstance(a, Var)}
     keep = []
     for eqn in reversed(graph.eqns):
-        if is_effectful(eqn) or any(id(o) in needed for o in eqn.outputs):
-            keep.append(eqn)
-            needed.update(id(a) for a in eqn.inputs if isinstance(a, Var))
+        for o in eqn.outputs:
+            if id(o) in needed:
+                break
+        else:  # no output used: only an effect keeps it
+            if not is_effectful(eqn):
+                continue
+        keep.append(eqn)
+        for a in eqn.inputs:
+            if isinstance(a, Var):
+                needed.add(id(a))
     keep.reverse()
     return graph.with_eqns(keep)
     # END SOLUTION
 
 
+_PLAIN = (int, float, str, bool, type(None))
+
+
 def _key(value: Any) -> Any:
     """A hashable stand-in for a param or a literal (identity for opaque objects)."""
-    if isinstance(value, (int, float, str, bool, type(None))):
+    if isinstance(value, _PLAIN):
         return (type(value), value)
     if isinstance(value, (tuple, list)):
         return (type(value), tuple(_key(v) for v in value))
@@ -119,8 +130,8 @@ def eliminate_common_subexpressions(graph: Graph) -> Graph:
             keep.append(eqn)
             continue
         key = (eqn.prim.name,
-               tuple(_key(a) if isinstance(a, Lit) else ("var", id(a)) for a in eqn.inputs),
-               _key(eqn.params))
+               tuple([_key(a) if isinstance(a, Lit) else ("var", id(a)) for a in eqn.inputs]),
+               _key(eqn.params) if eqn.params else ())
         prev = seen.get(key)
         if prev is None:
             seen[key] = eqn
@@ -152,12 +163,20 @@ def fold_constants(graph: Graph) -> Graph:
     keep = []
     for eqn in graph.eqns:
         eqn = _rewrite(eqn, subst)
-        impl = eqn.prim.impls.get("numpy")
         shape_only = eqn.prim.name in _SHAPE_ONLY and all(
             None not in a.shape for a in eqn.inputs)
+        if not shape_only:  # (most equations: a Var among the inputs, nothing to fold)
+            for a in eqn.inputs:
+                if not isinstance(a, Lit):
+                    break
+            else:
+                shape_only = None  # all constants: a candidate too
+            if shape_only is False:
+                keep.append(eqn)
+                continue
+        impl = eqn.prim.impls.get("numpy")
         foldable = (impl is not None and not is_effectful(eqn) and eqn.outputs
-                    and (shape_only or all(isinstance(a, Lit) for a in eqn.inputs))
-                    and all(None not in o.shape and int(np.prod(o.shape)) <= _MAX_FOLDED_ELEMENTS
+                    and all(None not in o.shape and math.prod(o.shape) <= _MAX_FOLDED_ELEMENTS
                             for o in eqn.outputs))
         if foldable:
             # A shape-only primitive reads nothing but its input's (static) shape, so any

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import keyword
+import math
 import re
 from typing import Any, Iterator
 
@@ -55,7 +56,7 @@ def lit_str(lit: Lit) -> str:
         '[1 2]:i32[2]'
     """
     value = lit.value
-    size = int(np.prod(lit.shape)) if lit.shape else 1
+    size = math.prod(lit.shape)  # (1 for a scalar)
     if size <= _INLINE_ELEMENTS and not isinstance(value, (np.ndarray, np.generic)):
         from minitf.core.interpreters import backend_of
         value = backend_of(value).to_numpy(value)  # a device buffer: copy its few elements
