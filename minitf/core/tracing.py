@@ -220,6 +220,8 @@ class GraphBuilder:
 
     # -- the interpreter hooks -------------------------------------------------------
     def _atom(self, x: Any) -> Any:
+        if type(x) is GraphTensor and x._builder is self:  # (the common case, first)
+            return x._var
         if isinstance(x, GraphTensor):
             if x._builder is self:
                 return x._var
@@ -248,14 +250,16 @@ class GraphBuilder:
     def stage(self, prim: Any, args: Sequence[Any], params: dict) -> Any:
         """Records ``prim(*args, **params)``; returns symbolic output tensor(s)."""
         # BEGIN SOLUTION graphs: stage an equation, give its outputs; spec: tests/test_graph_ir.py
-        ins = tuple(self._atom(a) for a in args)
+        ins = tuple([self._atom(a) for a in args])
         specs = prim.abstract_eval(*[a.spec for a in ins], **params)
-        specs = list(specs) if prim.multiple_results else [specs]
         name = self._unique(prim.name)
-        outs = [Var(s) for s in specs]
-        self.eqns.append(Eqn(prim, ins, params, tuple(outs)))
-        tensors = [_new_graph_tensor(v, self, name) for v in outs]
-        return tensors if prim.multiple_results else tensors[0]
+        if not prim.multiple_results:  # (most primitives: one Var, one tensor)
+            out = Var(specs)
+            self.eqns.append(Eqn(prim, ins, params, (out,)))
+            return _new_graph_tensor(out, self, name)
+        outs = tuple(Var(s) for s in specs)
+        self.eqns.append(Eqn(prim, ins, params, outs))
+        return [_new_graph_tensor(v, self, name) for v in outs]
         # END SOLUTION
 
     def read_variable(self, variable: Any) -> Tensor:
