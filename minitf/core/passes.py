@@ -163,17 +163,19 @@ def fold_constants(graph: Graph) -> Graph:
     keep = []
     for eqn in graph.eqns:
         eqn = _rewrite(eqn, subst)
-        shape_only = eqn.prim.name in _SHAPE_ONLY and all(
+        # A candidate: a shape-only primitive on known shapes, or all inputs constants
+        # (most equations have a Var among their inputs: nothing to fold, next).
+        candidate = eqn.prim.name in _SHAPE_ONLY and all(
             None not in a.shape for a in eqn.inputs)
-        if not shape_only:  # (most equations: a Var among the inputs, nothing to fold)
+        if not candidate:
+            candidate = True
             for a in eqn.inputs:
                 if not isinstance(a, Lit):
+                    candidate = False
                     break
-            else:
-                shape_only = None  # all constants: a candidate too
-            if shape_only is False:
-                keep.append(eqn)
-                continue
+        if not candidate:
+            keep.append(eqn)
+            continue
         impl = eqn.prim.impls.get("numpy")
         foldable = (impl is not None and not is_effectful(eqn) and eqn.outputs
                     and all(None not in o.shape and math.prod(o.shape) <= _MAX_FOLDED_ELEMENTS
