@@ -106,6 +106,14 @@ def shuffle_indices(order: np.ndarray, buffer_size: int, rng: np.random.Generato
     """``buffer_shuffle`` of a row-index array, vectorised when the buffer holds it all.
 
     Makes exactly the random draws ``buffer_shuffle`` makes, so both give the same order.
+
+    Example:
+        >>> import numpy as np
+        >>> from minitf.data.shuffle import buffer_shuffle, shuffle_indices
+        >>> rng = lambda: np.random.default_rng(3)
+        >>> order = shuffle_indices(np.arange(6), 6, rng())
+        >>> order.tolist() == list(buffer_shuffle(iter(range(6)), 6, rng()))
+        True
     """
     if len(order) <= buffer_size:
         return order[rng.permutation(len(order))]
