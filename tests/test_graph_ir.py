@@ -229,6 +229,25 @@ def test_compiled_float_sums_equal_the_primitive():
         np.testing.assert_array_equal(got, want.numpy())
 
 
+@pytest.mark.parametrize("dtype", [tf.float32, tf.float64, tf.int32])
+def test_rank0_constants_are_0d_arrays_where_they_meet_arrays(dtype):
+    # NumPy turns a scalar operand into a 0-d array on every call; the compiled code holds
+    # that array instead. Where the constant meets a scalar, it stays a NumPy scalar (a
+    # 0-d array there would make scalar arithmetic slower), and the bits never change.
+    graph, _ = trace(lambda v, s: (3 * v + 3, s * 3, 3 - s, v < 3),
+                     [tf.TensorSpec([5], dtype), tf.TensorSpec([], dtype)])
+    fn = graph.compiled()
+    kinds = {name: type(value) for name, value in fn.__globals__.items()
+             if name.startswith("_k")}
+    assert set(kinds.values()) == {np.ndarray, getattr(np, dtype.name)}
+    v = np.array([-7, 0, 1, 2, 9], dtype.as_numpy_dtype)
+    s = dtype.as_numpy_dtype(4)
+    want = eval_graph(graph, tf.constant(v), tf.constant(s))
+    for got, ref in zip(fn(v, s), want):
+        assert type(got) is type(ref.numpy()) and got.dtype == ref.numpy().dtype
+        np.testing.assert_array_equal(got, ref.numpy())
+
+
 # ---------------------------------------------------------------------------------------
 # Passes
 # ---------------------------------------------------------------------------------------
