@@ -19,9 +19,9 @@ walked in Python), to see what :mod:`minitf.compiled_backward` saves.
 
 Batches come from ``tf.data`` when it exists; ``--numpy-batches`` slices NumPy arrays
 instead (same shuffling per epoch, same batch sizes) to separate the pipeline's cost.
-Each phase reports the best of ``--repeat`` runs. With ``--tf``, half of minitf's runs
-are made before TensorFlow's and half after, so both bests come from the same stretch
-of time (see ``main``).
+Each phase reports the best of ``--repeat`` runs. With ``--tf``, the two libraries'
+runs alternate, so both bests come from the same stretch of time, and each minitf run
+is also compared with the TensorFlow run next to it (see ``interleaved_runs``).
 """
 
 from __future__ import annotations
@@ -101,10 +101,6 @@ def run_seed(tf: Any, numpy_batches: bool, epochs: int = 100) -> dict:
     return times
 
 
-def best_of(tf: Any, numpy_batches: bool, repeat: int) -> dict:
-    return best([run_seed(tf, numpy_batches) for _ in range(repeat)])
-
-
 def best(runs: list) -> dict:
     """The fastest time of each phase over ``runs``; the last run's loss and batches.
 
@@ -129,14 +125,48 @@ def minitf_runs(minitf: Any, numpy_batches: bool, count: int, walk: bool) -> dic
     return runs
 
 
-def _child(numpy_batches: bool, repeat: int) -> None:
-    # Runs inside TensorFlow's interpreter: print the phase times as one JSON line.
+def _child(numpy_batches: bool) -> None:
+    # Runs inside TensorFlow's interpreter, serving the parent: after "ready", one run of
+    # the loop per "run" line read, its phase times printed as one JSON line.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import warnings
     warnings.filterwarnings("ignore")
     import tensorflow as tf
     tf.get_logger().setLevel("ERROR")
-    print(json.dumps(best_of(tf, numpy_batches, repeat)))
+    print("ready", flush=True)
+    for line in sys.stdin:
+        if line.strip() != "run":
+            break
+        print(json.dumps(run_seed(tf, numpy_batches)), flush=True)
+
+
+def interleaved_runs(minitf: Any, numpy_batches: bool, count: int, walk: bool) -> tuple:
+    """``count`` runs of each library, alternating: minitf, TensorFlow, minitf, ...
+
+    TensorFlow runs in its own interpreter (``TF_PYTHON``), which stays up and runs the
+    loop each time it is asked. On a shared machine a busy spell lasts seconds: run
+    back to back, minitf's runs (0.04 s each) would all fall in one such spell or all
+    outside it, while TensorFlow's (2 s and more each) spread over many. Alternating,
+    each minitf run sits next to a TensorFlow run, so both libraries' runs sample the
+    same stretch of time, and each pair can be compared on its own.
+    """
+    cmd = [TF_PYTHON, os.path.abspath(__file__), "--child"] + \
+        (["--numpy-batches"] if numpy_batches else [])
+    child = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        if child.stdout.readline().strip() != "ready":
+            raise RuntimeError("the TensorFlow process did not start; see its errors above")
+        runs: dict = {"minitf": [], "tensorflow": []}
+        for _ in range(count):
+            for lib, more in minitf_runs(minitf, numpy_batches, 1, walk).items():
+                runs.setdefault(lib, []).extend(more)
+            child.stdin.write("run\n")
+            child.stdin.flush()
+            runs["tensorflow"].append(json.loads(child.stdout.readline()))
+    finally:
+        child.stdin.close()
+        child.wait()
+    return runs
 
 
 def main() -> None:
@@ -150,31 +180,18 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.numpy_batches, args.repeat)
+        _child(args.numpy_batches)
         return
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
     import minitf
     with_tf = args.tf and os.path.exists(TF_PYTHON)
     if args.tf and not with_tf:
         print(f"(no TensorFlow at {TF_PYTHON}: skipping --tf)")
-    # With TensorFlow, half of minitf's runs come before its runs and half after: a busy
-    # spell on a shared machine lasts seconds, which covers all of minitf's back-to-back
-    # runs (0.1 s each) but only some of TensorFlow's (several s each). Spread this way,
-    # both libraries' best runs are drawn from the same stretch of time.
-    first = args.repeat - args.repeat // 2 if with_tf else args.repeat
-    runs = minitf_runs(minitf, args.numpy_batches, first, args.walk)
-    tf_result = None
     if with_tf:
-        cmd = [TF_PYTHON, os.path.abspath(__file__), "--child", "--repeat",
-               str(args.repeat)] + (["--numpy-batches"] if args.numpy_batches else [])
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        tf_result = json.loads(out.stdout.strip().splitlines()[-1])
-        for lib, more in minitf_runs(minitf, args.numpy_batches, args.repeat - first,
-                                     args.walk).items():
-            runs[lib] += more
+        runs = interleaved_runs(minitf, args.numpy_batches, args.repeat, args.walk)
+    else:
+        runs = minitf_runs(minitf, args.numpy_batches, args.repeat, args.walk)
     results = {lib: best(r) for lib, r in runs.items()}
-    if tf_result is not None:
-        results["tensorflow"] = tf_result
     print(f"{'library':12s} {'batches':8s} {'setup s':>9s} {'trace s':>9s} {'train s':>9s} "
           f"{'1st train s':>12s} {'final loss':>11s}")
     for lib, r in results.items():
@@ -182,10 +199,14 @@ def main() -> None:
               f"{r['train']:9.4f} {r['first_train']:12.4f} {r['final_loss']:11.3f}")
     if "tensorflow" in results:
         tf_r, mt_r = results["tensorflow"], results["minitf"]
+        # Each minitf run against the TensorFlow run right after it (same machine state).
+        paired = sorted(t["train"] / m["train"]
+                        for m, t in zip(runs["minitf"], runs["tensorflow"]))
         print(f"training loop: minitf is {tf_r['train'] / mt_r['train']:.1f}x faster than "
               f"TensorFlow on this machine (best runs; first runs: "
-              f"{tf_r['first_train'] / mt_r['first_train']:.1f}x)")
-
+              f"{tf_r['first_train'] / mt_r['first_train']:.1f}x; run by run: "
+              f"{paired[0]:.1f}x to {paired[-1]:.1f}x, median "
+              f"{paired[len(paired) // 2]:.1f}x)")
 
 if __name__ == "__main__":
     main()
