@@ -158,6 +158,31 @@ def test_binary_operators_with_tensors_and_python_scalars(op: Callable, dtype: t
                                    rtol=1e-6)
 
 
+@pytest.mark.parametrize("dtype", [tf.float16, tf.float32, tf.float64], ids=str)
+@pytest.mark.parametrize("op, tf_op, d_right, d_left", [
+    (operator.add, tf.add, 1.0, 1.0), (operator.sub, tf.subtract, 1.0, -1.0),
+    (operator.mul, tf.multiply, None, None)], ids=["add", "sub", "mul"])
+@given(value=st.floats(-1e3, 1e3, width=16),
+       number=st.floats(-10, 10) | st.sampled_from([0.0, -0.0, 0.01]))
+def test_python_float_and_a_scalar_tensor_give_the_ops_own_bits(
+        dtype: tf.DType, op: Callable, tf_op: Callable, d_right: Any, d_left: Any,
+        value: float, number: float) -> None:
+    # `learning_rate * g`: a gradient of a scalar variable holds a NumPy scalar (what a
+    # reduction gives), and the operators take a shortcut for it. Same value, dtype and
+    # bits (the sign of a zero too) as the op itself; under a tape, recorded as usual.
+    g = tf.reduce_sum(tf.constant([value], dtype))
+    assert type(g._value) is not np.ndarray
+    for got, want in ((op(g, number), tf_op(g, number)), (op(number, g), tf_op(number, g))):
+        assert got.dtype == dtype and type(got.numpy()) is type(want.numpy())
+        assert np.asarray(got.numpy()).tobytes() == np.asarray(want.numpy()).tobytes()
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(g)
+        right, left = op(g, number), op(number, g)
+    for result, slope in ((right, d_right), (left, d_left)):
+        want = dtype.as_numpy_dtype(number if slope is None else slope)
+        assert tape.gradient(result, g).numpy().tobytes() == np.asarray(want).tobytes()
+
+
 def test_python_float_with_an_int_tensor_is_refused() -> None:
     # TF: cannot compute AddV2 as input #1(zero-based) was expected to be a int32 tensor
     # but is a float tensor.
