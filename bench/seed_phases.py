@@ -19,9 +19,10 @@ walked in Python), to see what :mod:`minitf.compiled_backward` saves.
 
 Batches come from ``tf.data`` when it exists; ``--numpy-batches`` slices NumPy arrays
 instead (same shuffling per epoch, same batch sizes) to separate the pipeline's cost.
-Each phase reports the best of ``--repeat`` runs. With ``--tf``, the two libraries'
-runs alternate, so both bests come from the same stretch of time, and each minitf run
-is also compared with the TensorFlow run next to it (see ``interleaved_runs``).
+Each phase reports the best of ``--repeat`` runs. With ``--tf``, the two libraries take
+turns (``--repeat`` rounds of three minitf runs and one TensorFlow run), so both bests
+come from the same stretch of time, and each round is also compared on its own (see
+``interleaved_runs``).
 """
 
 from __future__ import annotations
@@ -140,33 +141,43 @@ def _child(numpy_batches: bool) -> None:
         print(json.dumps(run_seed(tf, numpy_batches)), flush=True)
 
 
-def interleaved_runs(minitf: Any, numpy_batches: bool, count: int, walk: bool) -> tuple:
-    """``count`` runs of each library, alternating: minitf, TensorFlow, minitf, ...
+def interleaved_runs(minitf: Any, numpy_batches: bool, rounds: int, walk: bool) -> tuple:
+    """``rounds`` rounds of three minitf runs then one TensorFlow run.
 
     TensorFlow runs in its own interpreter (``TF_PYTHON``), which stays up and runs the
     loop each time it is asked. On a shared machine a busy spell lasts seconds: run
     back to back, minitf's runs (0.04 s each) would all fall in one such spell or all
-    outside it, while TensorFlow's (2 s and more each) spread over many. Alternating,
-    each minitf run sits next to a TensorFlow run, so both libraries' runs sample the
-    same stretch of time, and each pair can be compared on its own.
+    outside it, while TensorFlow's (2 s and more each) spread over many. Taking turns,
+    both libraries' runs sample the same stretch of time, and each round can be
+    compared on its own. minitf runs three times a turn because its first run after
+    TensorFlow's starts with the CPU's caches full of TensorFlow (~5% slower): the
+    best of the three is its warm speed, as TensorFlow's runs, each 2 s long, are warm.
+
+    Returns:
+        ``{library: [phase times of each run]}`` and the list of each round's
+        ``(minitf's best train time, TensorFlow's train time)``.
     """
     cmd = [TF_PYTHON, os.path.abspath(__file__), "--child"] + \
         (["--numpy-batches"] if numpy_batches else [])
     child = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    runs: dict = {"minitf": [], "tensorflow": []}
+    pairs = []
     try:
         if child.stdout.readline().strip() != "ready":
             raise RuntimeError("the TensorFlow process did not start; see its errors above")
-        runs: dict = {"minitf": [], "tensorflow": []}
-        for _ in range(count):
-            for lib, more in minitf_runs(minitf, numpy_batches, 1, walk).items():
+        for _ in range(rounds):
+            mine = minitf_runs(minitf, numpy_batches, 3, walk)
+            for lib, more in mine.items():
                 runs.setdefault(lib, []).extend(more)
             child.stdin.write("run\n")
             child.stdin.flush()
-            runs["tensorflow"].append(json.loads(child.stdout.readline()))
+            theirs = json.loads(child.stdout.readline())
+            runs["tensorflow"].append(theirs)
+            pairs.append((min(r["train"] for r in mine["minitf"]), theirs["train"]))
     finally:
         child.stdin.close()
         child.wait()
-    return runs
+    return runs, pairs
 
 
 def main() -> None:
@@ -174,7 +185,9 @@ def main() -> None:
     parser.add_argument("--tf", action="store_true", help="also time TensorFlow")
     parser.add_argument("--numpy-batches", action="store_true",
                         help="slice NumPy arrays instead of using tf.data")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per library (best kept)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs per library, or with --tf rounds of 3 minitf runs and 1 "
+                             "TensorFlow run (best kept)")
     parser.add_argument("--walk", action="store_true",
                         help="also time minitf with compiled backward passes off")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -187,8 +200,9 @@ def main() -> None:
     with_tf = args.tf and os.path.exists(TF_PYTHON)
     if args.tf and not with_tf:
         print(f"(no TensorFlow at {TF_PYTHON}: skipping --tf)")
+    pairs: list = []
     if with_tf:
-        runs = interleaved_runs(minitf, args.numpy_batches, args.repeat, args.walk)
+        runs, pairs = interleaved_runs(minitf, args.numpy_batches, args.repeat, args.walk)
     else:
         runs = minitf_runs(minitf, args.numpy_batches, args.repeat, args.walk)
     results = {lib: best(r) for lib, r in runs.items()}
@@ -199,12 +213,11 @@ def main() -> None:
               f"{r['train']:9.4f} {r['first_train']:12.4f} {r['final_loss']:11.3f}")
     if "tensorflow" in results:
         tf_r, mt_r = results["tensorflow"], results["minitf"]
-        # Each minitf run against the TensorFlow run right after it (same machine state).
-        paired = sorted(t["train"] / m["train"]
-                        for m, t in zip(runs["minitf"], runs["tensorflow"]))
+        # Each round on its own: minitf's best against TensorFlow's run after it.
+        paired = sorted(theirs / mine for mine, theirs in pairs)
         print(f"training loop: minitf is {tf_r['train'] / mt_r['train']:.1f}x faster than "
               f"TensorFlow on this machine (best runs; first runs: "
-              f"{tf_r['first_train'] / mt_r['first_train']:.1f}x; run by run: "
+              f"{tf_r['first_train'] / mt_r['first_train']:.1f}x; round by round: "
               f"{paired[0]:.1f}x to {paired[-1]:.1f}x, median "
               f"{paired[len(paired) // 2]:.1f}x)")
 
