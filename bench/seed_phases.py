@@ -221,5 +221,6 @@ def main() -> None:
               f"{paired[0]:.1f}x to {paired[-1]:.1f}x, median "
               f"{paired[len(paired) // 2]:.1f}x)")
 
+
 if __name__ == "__main__":
     main()
