@@ -150,7 +150,7 @@ def interleaved_runs(minitf: Any, numpy_batches: bool, rounds: int, walk: bool) 
     outside it, while TensorFlow's (2 s and more each) spread over many. Taking turns,
     both libraries' runs sample the same stretch of time, and each round can be
     compared on its own. minitf runs three times a turn because its first run after
-    TensorFlow's starts with the CPU's caches full of TensorFlow (~4% slower): the
+    TensorFlow's starts with the CPU's caches full of TensorFlow (~5% slower): the
     best of the three is its warm speed, as TensorFlow's runs, each 2 s long, are warm.
 
     Returns:
