@@ -210,7 +210,7 @@ def lower(graph: Graph, *, reserved: tuple = ()) -> Program:
             ins = [atom(repl.get(id(eqn.inputs[0]), eqn.inputs[0]))]
         else:
             operands = [repl.get(id(a), a) for a in eqn.inputs]
-            if len(operands) == 2 and (name in _UFUNCS or _as_operator(eqn)):
+            if len(operands) == 2 and name in _OPERATORS:  # (add, mul, <, ...)
                 left, right = operands
                 ins = [atom(left, len(right.shape) > 0), atom(right, len(left.shape) > 0)]
             else:
